@@ -1,0 +1,299 @@
+//! Diagnostics of every stage: one type, stable codes, rendered with ariadne in one place.
+
+use std::fmt;
+
+use ariadne::{Color, Config, IndexType, Label as AriadneLabel, Report, ReportKind};
+use serde::Serialize;
+
+use crate::span::{SourceMap, Span};
+
+/// How serious a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The policy or facts cannot be used.
+    Error,
+    /// Probably a mistake, but the policy can run.
+    Warning,
+}
+
+macro_rules! codes {
+    ($($(#[doc = $doc:literal])* $variant:ident = $code:literal, $title:literal;)*) => {
+        /// The stable code of a diagnostic, listed in `docs/errors.md`.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl Code {
+            /// Every code, in numeric order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The code as written in messages and docs, e.g. `E001`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// A short title, the heading of the code in `docs/errors.md`.
+            pub fn title(self) -> &'static str {
+                match self { $(Code::$variant => $title,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    /// A bug in kaohe itself: an input reached a state the compiler does not expect.
+    Bug = "E000", "internal compiler error";
+    /// A line does not follow the grammar.
+    Syntax = "E001", "syntax error";
+    /// A quoted string is not closed on its line.
+    UnclosedString = "E002", "unclosed string";
+    /// Indentation mixes tabs and spaces.
+    MixedIndent = "E003", "indentation mixes tabs and spaces";
+    /// A line is indented under a line that cannot contain it, or not indented where it must be.
+    Misplaced = "E004", "line in the wrong place";
+    /// A number cannot be represented exactly.
+    InvalidNumber = "E005", "invalid number";
+    /// A date does not exist in the calendar.
+    InvalidDate = "E006", "invalid date";
+    /// A line starts with a word that is no keyword.
+    UnknownKeyword = "E007", "unknown keyword";
+    /// A clause appears twice where it may appear once.
+    DuplicateClause = "E008", "clause given twice";
+    /// A file cannot be read.
+    Io = "E009", "cannot read file";
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A place in the source a diagnostic points at.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Label {
+    /// Where.
+    pub span: Span,
+    /// What to say there, if anything.
+    pub message: Option<String>,
+    /// The first label is the primary one; others add context.
+    pub primary: bool,
+}
+
+/// An error or warning the user can act on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// Stable code.
+    pub code: Code,
+    /// What is wrong: lowercase, no final period, user text in backticks.
+    pub message: String,
+    /// Where it is wrong; the primary label first.
+    pub labels: Vec<Label>,
+    /// How to fix it, where a fix is known.
+    pub help: Option<String>,
+    /// Further context.
+    pub notes: Vec<String>,
+}
+
+impl Diagnostic {
+    /// A new error.
+    pub fn error(code: Code, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// A new warning.
+    pub fn warning(code: Code, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    /// An internal error: the input reached a state the compiler does not expect.
+    pub fn bug(span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(
+            Code::Bug,
+            format!("internal compiler error: {}", message.into()),
+        )
+        .with_span(span)
+        .with_note("this is a bug in kaohe; please report it with the policy that caused it")
+    }
+
+    /// Points the diagnostic at a span, with no label text.
+    pub fn with_span(self, span: Span) -> Diagnostic {
+        self.push_label(span, None)
+    }
+
+    /// Points the diagnostic at a span, with a label text.
+    pub fn with_label(self, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.push_label(span, Some(message.into()))
+    }
+
+    fn push_label(mut self, span: Span, message: Option<String>) -> Diagnostic {
+        let primary = self.labels.is_empty();
+        self.labels.push(Label {
+            span,
+            message,
+            primary,
+        });
+        self
+    }
+
+    /// Adds how to fix it.
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a note.
+    pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// The primary span, if the diagnostic has one.
+    pub fn span(&self) -> Option<Span> {
+        self.labels.first().map(|l| l.span)
+    }
+
+    /// Whether this is an error (not a warning).
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Renders diagnostics for a terminal, with ariadne: the one place that does.
+pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let mut out = Vec::new();
+    for d in diagnostics {
+        let file_name = |span: Span| {
+            sources
+                .get(span.file)
+                .map(|f| f.name.clone())
+                .unwrap_or_default()
+        };
+        let kind = match d.severity {
+            Severity::Error => ReportKind::Error,
+            Severity::Warning => ReportKind::Warning,
+        };
+        let Some(primary) = d.span() else {
+            out.extend(plain(d).into_bytes());
+            continue;
+        };
+        let config = Config::default()
+            .with_color(color)
+            .with_index_type(IndexType::Byte);
+        let mut report = Report::build(kind, (file_name(primary), primary.range()))
+            .with_config(config)
+            .with_code(d.code)
+            .with_message(&d.message);
+        for label in &d.labels {
+            let mut l = AriadneLabel::new((file_name(label.span), label.span.range()));
+            if let Some(m) = &label.message {
+                l = l.with_message(m);
+            }
+            if color {
+                l = l.with_color(match (label.primary, d.severity) {
+                    (true, Severity::Error) => Color::Red,
+                    (true, Severity::Warning) => Color::Yellow,
+                    (false, _) => Color::Blue,
+                });
+            }
+            report = report.with_label(l.with_order(if label.primary { 0 } else { 1 }));
+        }
+        if let Some(help) = &d.help {
+            report = report.with_help(help);
+        }
+        for note in &d.notes {
+            report = report.with_note(note);
+        }
+        let cache = ariadne::sources(
+            sources
+                .files()
+                .map(|(_, f)| (f.name.clone(), f.text.clone())),
+        );
+        if report.finish().write(cache, &mut out).is_err() {
+            out.extend(plain(d).into_bytes());
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A diagnostic without a source location, in the same shape ariadne uses.
+fn plain(d: &Diagnostic) -> String {
+    let kind = match d.severity {
+        Severity::Error => "Error",
+        Severity::Warning => "Warning",
+    };
+    let mut s = format!("[{}] {kind}: {}\n", d.code, d.message);
+    if let Some(help) = &d.help {
+        s.push_str(&format!("  help: {help}\n"));
+    }
+    for note in &d.notes {
+        s.push_str(&format!("  note: {note}\n"));
+    }
+    s
+}
+
+/// One diagnostic as data, for `--format json`.
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic<'a> {
+    code: Code,
+    severity: Severity,
+    message: &'a str,
+    file: Option<&'a str>,
+    line: Option<u32>,
+    column: Option<u32>,
+    end_line: Option<u32>,
+    end_column: Option<u32>,
+    start: Option<u32>,
+    end: Option<u32>,
+    help: Option<&'a str>,
+    notes: &'a [String],
+}
+
+/// Diagnostics as data: code, severity, message, file, line, column and span offsets.
+pub fn to_json<'a>(
+    diagnostics: &'a [Diagnostic],
+    sources: &'a SourceMap,
+) -> Vec<JsonDiagnostic<'a>> {
+    diagnostics
+        .iter()
+        .map(|d| {
+            let span = d.span();
+            JsonDiagnostic {
+                code: d.code,
+                severity: d.severity,
+                message: &d.message,
+                file: span
+                    .and_then(|s| sources.get(s.file))
+                    .map(|f| f.name.as_str()),
+                line: span.map(|s| s.start_line),
+                column: span.map(|s| s.start_col),
+                end_line: span.map(|s| s.end_line),
+                end_column: span.map(|s| s.end_col),
+                start: span.map(|s| s.start),
+                end: span.map(|s| s.end),
+                help: d.help.as_deref(),
+                notes: &d.notes,
+            }
+        })
+        .collect()
+}

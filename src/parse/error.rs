@@ -1,0 +1,229 @@
+//! Part of the parse stage: turns pest errors into diagnostics that speak of the language, not the grammar.
+
+use pest::error::{Error, ErrorVariant, InputLocation};
+
+use super::lower::Cx;
+use super::Rule;
+use crate::diagnostic::{Code, Diagnostic};
+
+/// Words a line may start with, for "did you mean" on an unknown first word.
+const LINE_KEYWORDS: &[&str] = &[
+    "policy",
+    "year",
+    "total",
+    "bonus",
+    "units",
+    "fact",
+    "calendar",
+    "holidays",
+    "workdays",
+    "section",
+    "item",
+    "responsible",
+    "deduct",
+    "award",
+];
+
+/// One syntax error of a line whose text is `line`.
+pub(super) fn syntax(cx: &Cx, line: &str, err: Error<Rule>) -> Diagnostic {
+    let pos = match err.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let positives = match &err.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        ErrorVariant::CustomError { message } => {
+            return Diagnostic::error(Code::Syntax, message.to_lowercase())
+                .with_span(cx.span_at(pos, pos + token_len(&line[pos..])));
+        }
+    };
+    if pos == 0 {
+        return unknown_keyword(cx, line);
+    }
+
+    let found = &line[pos..];
+    let found_len = token_len(found);
+    let mut expected: Vec<&str> = Vec::new();
+    for rule in positives {
+        for d in describe(rule) {
+            if !expected.contains(d) {
+                expected.push(d);
+            }
+        }
+    }
+    let prev = previous_token(&line[..pos]);
+    let what = match prev.and_then(expected_after) {
+        Some(phrase) => phrase.to_string(),
+        None if expected.is_empty() => "something else".to_string(),
+        None => join_or(&expected),
+    };
+    let message = match prev {
+        Some(prev) => format!("expected {what} after `{prev}`"),
+        None => format!("expected {what}"),
+    };
+    let (span, label) = if found_len == 0 {
+        let end = line.trim_end().len().max(1);
+        let at = line[..end].char_indices().last().map_or(0, |(i, _)| i);
+        (cx.span_at(at, end), "the line ends here".to_string())
+    } else {
+        let token = &found[..found_len];
+        (cx.span_at(pos, pos + found_len), format!("found `{token}`"))
+    };
+    let mut d = Diagnostic::error(Code::Syntax, message).with_label(span, label);
+    if let Some(help) = help_for(&expected, &found[..found_len]) {
+        d = d.with_help(help);
+    }
+    d
+}
+
+fn unknown_keyword(cx: &Cx, line: &str) -> Diagnostic {
+    let len = token_len(line).max(line.chars().next().map_or(0, char::len_utf8));
+    let word = &line[..len];
+    let span = cx.span_at(0, len);
+    let mut d = Diagnostic::error(Code::UnknownKeyword, format!("unknown keyword `{word}`"))
+        .with_label(
+            span,
+            "a line starts with a keyword such as `deduct`, `item` or `fact`",
+        );
+    let best = LINE_KEYWORDS
+        .iter()
+        .map(|k| (strsim::levenshtein(k, &word.to_lowercase()), *k))
+        .min();
+    d = match best {
+        Some((dist, kw)) if dist <= 2 && word.chars().count() > 2 => {
+            d.with_help(format!("did you mean `{kw}`?"))
+        }
+        _ => d.with_help(format!(
+            "the line keywords are {}",
+            LINE_KEYWORDS
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    };
+    d
+}
+
+/// What follows a keyword, said better than the grammar's alternatives can say it.
+fn expected_after(keyword: &str) -> Option<&'static str> {
+    Some(match keyword {
+        "deduct" | "award" => "a number of points, `by …` or a discretionary fact",
+        "worth" | "cap" | "total" | "otherwise" => "a number of points",
+        "policy" | "section" | "item" => "a quoted name",
+        "year" => "a year such as `2021`",
+        "of" | "times" => "a fact name",
+        _ => return None,
+    })
+}
+
+/// Extra advice for mistakes drafters often make.
+fn help_for(expected: &[&str], found: &str) -> Option<String> {
+    if expected.contains(&"`of`") {
+        return Some("a counted rule reads `deduct 0.1 per occurrence of late`: `per …` then `of` and the fact".into());
+    }
+    if expected.iter().any(|e| e.starts_with("a number")) && found.is_empty() {
+        return Some("write the points as a decimal number, e.g. `0.5`".into());
+    }
+    None
+}
+
+/// Friendly names for what a grammar rule expects: these are what users read.
+fn describe(rule: Rule) -> &'static [&'static str] {
+    use Rule::*;
+    match rule {
+        amount | amount_rule => &["a number of points"],
+        number | decimal | integer => &["a number"],
+        date | date_range | date_list => &["a date such as `2021-12-20`"],
+        text | policy_decl => &["a quoted name"],
+        ident | discretionary_rule | flag_ref => &["a name"],
+        name | name_list => &["a name"],
+        table_rule | k_by => &["`by`"],
+        missing_tail | per_tail | k_per => &["`per`"],
+        per_unit => &["`person`, `day`, `occurrence` or a field name"],
+        times_tail | k_times => &["`times`"],
+        when_tail | k_when => &["`when`"],
+        unless_tail | k_unless => &["`unless`"],
+        filter | k_where => &["`where`"],
+        k_of => &["`of`"],
+        k_from => &["`from`"],
+        k_to => &["`to`"],
+        k_in | field_set => &["`in`"],
+        k_with => &["`with`"],
+        k_worth | worth => &["`worth`"],
+        responsible | k_responsible => &["`responsible:`"],
+        cap | k_cap => &["`cap`"],
+        once_per | k_once => &["`once per`"],
+        otherwise | k_otherwise => &["`otherwise`"],
+        k_section => &["`section`"],
+        k_or => &["`or more` / `or less`"],
+        k_more | k_less => &["`more` or `less`"],
+        shape | shape_event | shape_measure | shape_flag | shape_points => {
+            &["a fact shape (`event`, `measure`, `flag` or `points from … to …`)"]
+        }
+        measure_kind => &["`count`, `number`, `percent` or `points`"],
+        field_list | field => &["a field name"],
+        field_type => &["a field type (`date`, `number`, `count`, `percent`, `points` or `text`)"],
+        set => &["a set such as `{a, b}`"],
+        entry | bracket | at_least | at_most | range | below | above => {
+            &["a table row such as `light 3` or `10 or more 2`"]
+        }
+        condition | comparison | membership | each_month => &["a condition"],
+        operand => &["a value"],
+        cmp_op => &["a comparison (`<`, `<=`, `>`, `>=`, `=`, `!=`)"],
+        cond_and | cond_or => &["`and` or `or`"],
+        shift_op => &["`+` or `-`"],
+        duration | k_workdays | k_days => &["`workdays` or `days`"],
+        k_missing => &["`missing`"],
+        k_month => &["`month`"],
+        k_has => &["`has`"],
+        k_at => &["`at`"],
+        k_least => &["`least`"],
+        EOI => &["the end of the line"],
+        _ => &[],
+    }
+}
+
+fn join_or(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// Length in bytes of the token at the start of `s`: a word, a number, or one punctuation character.
+fn token_len(s: &str) -> usize {
+    let mut chars = s.char_indices();
+    let Some((_, first)) = chars.next() else {
+        return 0;
+    };
+    if first.is_whitespace() {
+        return 0;
+    }
+    if !is_word_char(first) {
+        return first.len_utf8();
+    }
+    s.char_indices()
+        .find(|&(_, c)| !is_word_char(c))
+        .map_or(s.len(), |(i, _)| i)
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '.' || c == '%'
+}
+
+/// The last token before the error, for "after `deduct`".
+fn previous_token(before: &str) -> Option<&str> {
+    let trimmed = before.trim_end();
+    let last = trimmed.chars().last()?;
+    if !is_word_char(last) {
+        return Some(&trimmed[trimmed.len() - last.len_utf8()..]);
+    }
+    let start = trimmed
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !is_word_char(c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    Some(&trimmed[start..])
+}

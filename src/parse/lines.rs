@@ -1,0 +1,205 @@
+//! Part of the parse stage: splits a policy into logical lines and measures their indentation.
+//!
+//! A logical line is one physical line, or several when a line ends with a
+//! comma or colon or inside `{…}` / `(…)`: a long `units` list or table may
+//! run over several lines. Comments and blank lines are skipped here; strings
+//! must close on their line.
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::span::{FileId, SourceMap};
+
+/// One statement's worth of source.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct LogicalLine {
+    /// Byte offset of the first non-blank character.
+    pub start: usize,
+    /// Byte offset of the end of its last physical line (before the line break).
+    pub end: usize,
+    /// Indentation width of its first physical line, in columns.
+    pub indent: usize,
+    /// The indentation was reported as mixed: its nesting cannot be trusted.
+    pub bad_indent: bool,
+}
+
+const TAB_WIDTH: usize = 4;
+
+/// What a file's indentation has been written with so far.
+#[derive(Clone, Copy, PartialEq)]
+enum IndentStyle {
+    Spaces,
+    Tabs,
+}
+
+/// Splits `file` into logical lines, reporting unclosed strings and mixed indentation.
+pub(super) fn split(
+    sources: &SourceMap,
+    file: FileId,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<LogicalLine> {
+    let Some(text) = sources.get(file).map(|f| f.text.as_str()) else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    let mut open: Option<LogicalLine> = None;
+    let mut depth: i32 = 0;
+    let mut style: Option<(IndentStyle, usize)> = None;
+
+    let mut offset = 0;
+    for raw in text.split_inclusive('\n') {
+        let line_start = offset;
+        offset += raw.len();
+        let content = raw.trim_end_matches(['\n', '\r']);
+        let line_end = line_start + content.len();
+
+        let body_offset = content
+            .char_indices()
+            .find(|&(_, c)| !matches!(c, ' ' | '\t' | '\u{3000}'))
+            .map_or(content.len(), |(i, _)| i);
+        let body = &content[body_offset..];
+
+        if open.is_none() {
+            if body.is_empty() || body.starts_with('#') {
+                continue;
+            }
+            let indent_text = &content[..body_offset];
+            let reported = diags.len();
+            let indent = measure_indent(indent_text, line_start, sources, file, &mut style, diags);
+            let bad_indent = diags.len() > reported;
+            open = Some(LogicalLine {
+                start: line_start + body_offset,
+                end: line_end,
+                indent,
+                bad_indent,
+            });
+        }
+
+        let scan = scan(body);
+        if let Some(quote) = scan.unclosed_string {
+            let at = line_start + body_offset + quote;
+            diags.push(
+                Diagnostic::error(Code::UnclosedString, "unclosed string")
+                    .with_label(
+                        sources.span(file, at, line_end),
+                        "this string is not closed on its line",
+                    )
+                    .with_help("end the string with a closing quote on the same line"),
+            );
+            open = None;
+            depth = 0;
+            continue;
+        }
+        depth += scan.depth_change;
+        let continues = depth > 0 || scan.ends_with_continuation;
+        if let Some(line) = open.as_mut() {
+            line.end = line_end;
+            if !continues {
+                lines.push(*line);
+                open = None;
+                depth = 0;
+            }
+        }
+    }
+    if let Some(line) = open {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Returns the indentation width; reports tabs mixed with spaces.
+fn measure_indent(
+    indent: &str,
+    line_start: usize,
+    sources: &SourceMap,
+    file: FileId,
+    style: &mut Option<(IndentStyle, usize)>,
+    diags: &mut Vec<Diagnostic>,
+) -> usize {
+    let has_tab = indent.contains('\t');
+    let has_space = indent.contains([' ', '\u{3000}']);
+    let width = indent
+        .chars()
+        .map(|c| match c {
+            '\t' => TAB_WIDTH,
+            '\u{3000}' => 2,
+            _ => 1,
+        })
+        .sum();
+    if indent.is_empty() {
+        return width;
+    }
+    let span = sources.span(file, line_start, line_start + indent.len());
+    if has_tab && has_space {
+        diags.push(
+            Diagnostic::error(Code::MixedIndent, "indentation mixes tabs and spaces")
+                .with_label(span, "tabs and spaces on one line")
+                .with_help("indent with spaces only"),
+        );
+        return width;
+    }
+    let this = if has_tab {
+        IndentStyle::Tabs
+    } else {
+        IndentStyle::Spaces
+    };
+    match *style {
+        None => *style = Some((this, span.start_line as usize)),
+        Some((first, first_line)) if first != this => {
+            let (used, first_used) = match this {
+                IndentStyle::Tabs => ("tabs", "spaces"),
+                IndentStyle::Spaces => ("spaces", "tabs"),
+            };
+            diags.push(
+                Diagnostic::error(Code::MixedIndent, "indentation mixes tabs and spaces")
+                    .with_label(span, format!("this line is indented with {used}"))
+                    .with_note(format!("line {first_line} is indented with {first_used}"))
+                    .with_help(
+                        "indent every line of the file the same way, preferably with spaces",
+                    ),
+            );
+        }
+        Some(_) => {}
+    }
+    width
+}
+
+/// What one physical line holds, outside strings and comments.
+struct Scan {
+    /// Byte offset (in the line body) of a quote that is not closed.
+    unclosed_string: Option<usize>,
+    /// Opening minus closing brackets.
+    depth_change: i32,
+    /// The last code character asks for the next line (`,` `:` and their full-width twins).
+    ends_with_continuation: bool,
+}
+
+fn scan(body: &str) -> Scan {
+    let mut closing: Option<(char, usize)> = None;
+    let mut depth_change = 0;
+    let mut last = None;
+    for (i, c) in body.char_indices() {
+        if let Some((close, _)) = closing {
+            if c == close {
+                closing = None;
+                last = Some(c);
+            }
+            continue;
+        }
+        match c {
+            '#' => break,
+            '"' => closing = Some(('"', i)),
+            '“' => closing = Some(('”', i)),
+            '「' => closing = Some(('」', i)),
+            '{' | '｛' | '(' | '（' => depth_change += 1,
+            '}' | '｝' | ')' | '）' => depth_change -= 1,
+            _ => {}
+        }
+        if !c.is_whitespace() {
+            last = Some(c);
+        }
+    }
+    Scan {
+        unclosed_string: closing.map(|(_, at)| at),
+        depth_change,
+        ends_with_continuation: matches!(last, Some(',' | '，' | '、' | ':' | '：')),
+    }
+}

@@ -1,0 +1,814 @@
+//! Part of the parse stage: lowers the pest pairs of one line into an AST statement.
+//!
+//! One function per grammar rule. A pair of a shape the grammar cannot
+//! produce is reported as [`Diagnostic::bug`], never unwrapped.
+
+use std::sync::OnceLock;
+
+use chrono::NaiveDate;
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use rust_decimal::Decimal;
+
+use super::tree::Stmt;
+use super::Rule;
+use crate::ast::{self, *};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::span::{FileId, SourceMap, Span};
+
+type Result<T> = std::result::Result<T, Diagnostic>;
+
+/// Where the line being lowered sits in its file.
+pub(super) struct Cx<'a> {
+    pub sources: &'a SourceMap,
+    pub file: FileId,
+    /// Byte offset of the line in the file: pest positions are relative to the line.
+    pub base: usize,
+}
+
+/// Keywords are matched as rules (so errors can name them) but carry nothing.
+fn is_keyword(rule: Rule) -> bool {
+    use Rule::*;
+    matches!(
+        rule,
+        k_policy
+            | k_year
+            | k_total
+            | k_bonus
+            | k_units
+            | k_fact
+            | k_with
+            | k_event
+            | k_measure
+            | k_flag
+            | k_points
+            | k_point
+            | k_count
+            | k_number
+            | k_percent
+            | k_date
+            | k_text
+            | k_from
+            | k_to
+            | k_in
+            | k_calendar
+            | k_holidays
+            | k_workdays
+            | k_days
+            | k_section
+            | k_item
+            | k_worth
+            | k_responsible
+            | k_deduct
+            | k_award
+            | k_by
+            | k_of
+            | k_or
+            | k_more
+            | k_less
+            | k_below
+            | k_above
+            | k_per
+            | k_missing
+            | k_person
+            | k_day
+            | k_occurrence
+            | k_times
+            | k_when
+            | k_unless
+            | k_where
+            | k_cap
+            | k_once
+            | k_otherwise
+            | k_each
+            | k_month
+            | k_has
+            | k_at
+            | k_least
+            | k_not
+            | EOI
+    )
+}
+
+/// The meaningful children of a pair, in order, keywords skipped.
+struct Kids<'i> {
+    pairs: std::iter::Peekable<std::iter::Filter<Pairs<'i, Rule>, fn(&Pair<'i, Rule>) -> bool>>,
+    parent: Span,
+}
+
+impl<'i> Kids<'i> {
+    fn peek(&mut self) -> Option<Rule> {
+        self.pairs.peek().map(Pair::as_rule)
+    }
+
+    fn next(&mut self) -> Option<Pair<'i, Rule>> {
+        self.pairs.next()
+    }
+
+    /// The next child if it is a `rule`.
+    fn take(&mut self, rule: Rule) -> Option<Pair<'i, Rule>> {
+        if self.peek() == Some(rule) {
+            self.pairs.next()
+        } else {
+            None
+        }
+    }
+
+    /// The next child, which must be a `rule`.
+    fn expect(&mut self, rule: Rule) -> Result<Pair<'i, Rule>> {
+        match self.pairs.next() {
+            Some(p) if p.as_rule() == rule => Ok(p),
+            Some(p) => Err(Diagnostic::bug(
+                self.parent,
+                format!("expected {rule:?}, found {:?}", p.as_rule()),
+            )),
+            None => Err(Diagnostic::bug(
+                self.parent,
+                format!("expected {rule:?}, found nothing"),
+            )),
+        }
+    }
+}
+
+impl<'a> Cx<'a> {
+    /// A span for a byte range of the line.
+    pub fn span_at(&self, start: usize, end: usize) -> Span {
+        self.sources
+            .span(self.file, self.base + start, self.base + end)
+    }
+
+    /// The span of a pair, without the whitespace and comments pest skips
+    /// before an optional part that turns out to be absent.
+    fn span(&self, pair: &Pair<Rule>) -> Span {
+        let s = pair.as_span();
+        self.span_at(s.start(), s.start() + code_len(s.as_str()))
+    }
+
+    fn kids<'i>(&self, pair: Pair<'i, Rule>) -> Kids<'i> {
+        let parent = self.span(&pair);
+        let keep: fn(&Pair<'i, Rule>) -> bool = |p| !is_keyword(p.as_rule());
+        Kids {
+            pairs: pair.into_inner().filter(keep).peekable(),
+            parent,
+        }
+    }
+
+    fn unexpected<T>(&self, pair: &Pair<Rule>) -> Result<T> {
+        Err(Diagnostic::bug(
+            self.span(pair),
+            format!("unexpected {:?}", pair.as_rule()),
+        ))
+    }
+
+    /// The statement of one logical line.
+    pub fn line(&self, mut pairs: Pairs<Rule>) -> std::result::Result<Stmt, Vec<Diagnostic>> {
+        let Some(line) = pairs.next() else {
+            return Err(vec![Diagnostic::bug(self.span_at(0, 0), "empty parse")]);
+        };
+        let mut kids = self.kids(line);
+        let Some(stmt) = kids.next() else {
+            return Err(vec![Diagnostic::bug(
+                kids.parent,
+                "a line without a statement",
+            )]);
+        };
+        self.statement(stmt).map_err(|d| vec![d])
+    }
+
+    fn statement(&self, pair: Pair<Rule>) -> Result<Stmt> {
+        let span = self.span(&pair);
+        Ok(match pair.as_rule() {
+            Rule::policy_decl => {
+                let name = self.text(self.kids(pair).expect(Rule::text)?)?;
+                Stmt::Policy(PolicyHeader {
+                    name,
+                    settings: Vec::new(),
+                    span,
+                })
+            }
+            Rule::setting => Stmt::Setting(self.setting(pair)?),
+            Rule::units_decl => {
+                let units = self.name_list(self.kids(pair).expect(Rule::name_list)?)?;
+                Stmt::Units(UnitsDecl { units, span })
+            }
+            Rule::fact_decl => Stmt::Fact(self.fact(pair)?),
+            Rule::calendar_decl => Stmt::Calendar(span),
+            Rule::holidays_decl => Stmt::Holidays(
+                self.date_list(self.kids(pair).expect(Rule::date_list)?)?,
+                span,
+            ),
+            Rule::workdays_decl => Stmt::Workdays(
+                self.date_list(self.kids(pair).expect(Rule::date_list)?)?,
+                span,
+            ),
+            Rule::section_decl => Stmt::Section(self.section(pair)?),
+            Rule::item_decl => Stmt::Item(self.item(pair)?),
+            Rule::responsible_decl => {
+                Stmt::Responsible(self.responsible(self.kids(pair).expect(Rule::responsible)?)?)
+            }
+            Rule::rule_decl => Stmt::Rule(self.rule(pair)?),
+            _ => return self.unexpected(&pair),
+        })
+    }
+
+    fn setting(&self, pair: Pair<Rule>) -> Result<Setting> {
+        let span = self.span(&pair);
+        let Some(inner) = self.kids(pair).next() else {
+            return Err(Diagnostic::bug(span, "empty setting"));
+        };
+        let kind = match inner.as_rule() {
+            Rule::year => SettingKind::Year(self.integer(self.kids(inner).expect(Rule::integer)?)?),
+            Rule::total => SettingKind::Total(self.amount(self.kids(inner).expect(Rule::amount)?)?),
+            Rule::bonus_total => {
+                SettingKind::Bonus(self.amount(self.kids(inner).expect(Rule::amount)?)?)
+            }
+            _ => return self.unexpected(&inner),
+        };
+        Ok(Setting { kind, span })
+    }
+
+    fn fact(&self, pair: Pair<Rule>) -> Result<FactDecl> {
+        let span = self.span(&pair);
+        let mut kids = self.kids(pair);
+        let name = self.ident(kids.expect(Rule::ident)?);
+        let shape = self.shape(kids.expect(Rule::shape)?)?;
+        let fields = match kids.take(Rule::field_list) {
+            Some(list) => self
+                .kids(list)
+                .pairs
+                .map(|f| self.field(f))
+                .collect::<Result<_>>()?,
+            None => Vec::new(),
+        };
+        let description = kids.take(Rule::text).map(|t| self.text(t)).transpose()?;
+        Ok(FactDecl {
+            name,
+            shape,
+            fields,
+            description,
+            span,
+        })
+    }
+
+    fn shape(&self, pair: Pair<Rule>) -> Result<Shape> {
+        let span = self.span(&pair);
+        let Some(inner) = self.kids(pair).next() else {
+            return Err(Diagnostic::bug(span, "empty shape"));
+        };
+        let kind = match inner.as_rule() {
+            Rule::shape_event => ShapeKind::Event,
+            Rule::shape_flag => ShapeKind::Flag,
+            Rule::shape_measure => {
+                let kind = self.kids(inner).expect(Rule::measure_kind)?;
+                let word = first_inner_rule(&kind);
+                ShapeKind::Measure(match word {
+                    Some(Rule::k_count) => MeasureKind::Count,
+                    Some(Rule::k_number) => MeasureKind::Number,
+                    Some(Rule::k_percent) => MeasureKind::Percent,
+                    Some(Rule::k_points) => MeasureKind::Points,
+                    _ => return self.unexpected(&kind),
+                })
+            }
+            Rule::shape_points => {
+                let mut kids = self.kids(inner);
+                let from = self.number(kids.expect(Rule::number)?)?;
+                let to = self.number(kids.expect(Rule::number)?)?;
+                ShapeKind::Points { from, to }
+            }
+            _ => return self.unexpected(&inner),
+        };
+        Ok(Shape { kind, span })
+    }
+
+    fn field(&self, pair: Pair<Rule>) -> Result<FieldDecl> {
+        let span = self.span(&pair);
+        let mut kids = self.kids(pair);
+        let name = self.ident(kids.expect(Rule::ident)?);
+        let kind = if let Some(set) = kids.take(Rule::field_set) {
+            FieldKind::Set(self.set(self.kids(set).expect(Rule::set)?)?)
+        } else if let Some(ty) = kids.take(Rule::field_type) {
+            FieldKind::Typed(match first_inner_rule(&ty) {
+                Some(Rule::k_date) => FieldType::Date,
+                Some(Rule::k_number) => FieldType::Number,
+                Some(Rule::k_count) => FieldType::Count,
+                Some(Rule::k_percent) => FieldType::Percent,
+                Some(Rule::k_points) => FieldType::Points,
+                Some(Rule::k_text) => FieldType::Text,
+                _ => return self.unexpected(&ty),
+            })
+        } else {
+            FieldKind::Plain
+        };
+        Ok(FieldDecl { name, kind, span })
+    }
+
+    fn date_list(&self, pair: Pair<Rule>) -> Result<Vec<DateRange>> {
+        self.kids(pair)
+            .pairs
+            .map(|range| {
+                let span = self.span(&range);
+                let mut kids = self.kids(range);
+                let from = self.date(kids.expect(Rule::date)?)?;
+                let to = match kids.take(Rule::date) {
+                    Some(d) => self.date(d)?,
+                    None => from.clone(),
+                };
+                Ok(DateRange { from, to, span })
+            })
+            .collect()
+    }
+
+    fn section(&self, pair: Pair<Rule>) -> Result<Section> {
+        let span = self.span(&pair);
+        let bonus = first_inner_rule(&pair) == Some(Rule::k_bonus);
+        let mut kids = self.kids(pair);
+        let name = self.text(kids.expect(Rule::text)?)?;
+        let worth = kids.take(Rule::worth).map(|w| self.worth(w)).transpose()?;
+        let responsible = kids
+            .take(Rule::responsible)
+            .map(|r| self.responsible(r))
+            .transpose()?;
+        Ok(Section {
+            bonus,
+            name,
+            worth,
+            responsible,
+            items: Vec::new(),
+            rules: Vec::new(),
+            span,
+        })
+    }
+
+    fn item(&self, pair: Pair<Rule>) -> Result<Item> {
+        let span = self.span(&pair);
+        let mut kids = self.kids(pair);
+        let name = self.text(kids.expect(Rule::text)?)?;
+        let worth = kids.take(Rule::worth).map(|w| self.worth(w)).transpose()?;
+        let responsible = kids
+            .take(Rule::responsible)
+            .map(|r| self.responsible(r))
+            .transpose()?;
+        Ok(Item {
+            name,
+            worth,
+            responsible,
+            rules: Vec::new(),
+            span,
+        })
+    }
+
+    fn worth(&self, pair: Pair<Rule>) -> Result<Number> {
+        self.amount(self.kids(pair).expect(Rule::amount)?)
+    }
+
+    fn responsible(&self, pair: Pair<Rule>) -> Result<Responsible> {
+        let span = self.span(&pair);
+        let units = self.name_list(self.kids(pair).expect(Rule::name_list)?)?;
+        Ok(Responsible { units, span })
+    }
+
+    fn rule(&self, pair: Pair<Rule>) -> Result<ast::Rule> {
+        let span = self.span(&pair);
+        let mut kids = self.kids(pair);
+        let verb_pair = kids.expect(Rule::verb)?;
+        let verb = match first_inner_rule(&verb_pair) {
+            Some(Rule::k_deduct) => Verb::Deduct,
+            Some(Rule::k_award) => Verb::Award,
+            _ => return self.unexpected(&verb_pair),
+        };
+        let Some(body_pair) = kids.next() else {
+            return Err(Diagnostic::bug(span, "a rule without a body"));
+        };
+        let body = match body_pair.as_rule() {
+            Rule::table_rule => self.table(body_pair)?,
+            Rule::amount_rule => self.amount_rule(body_pair)?,
+            Rule::discretionary_rule => RuleBody::Discretionary {
+                fact: self.ident(self.kids(body_pair).expect(Rule::ident)?),
+            },
+            _ => return self.unexpected(&body_pair),
+        };
+        let mut rule = ast::Rule {
+            verb,
+            body,
+            cap: None,
+            once_per: None,
+            otherwise: None,
+            responsible: None,
+            span,
+        };
+        let mut seen: Vec<(&str, Span)> = Vec::new();
+        for m in kids.pairs {
+            let m_span = self.span(&m);
+            let word = match m.as_rule() {
+                Rule::cap => "cap",
+                Rule::once_per => "once per",
+                Rule::otherwise => "otherwise",
+                Rule::responsible => "responsible:",
+                _ => return self.unexpected(&m),
+            };
+            if let Some((_, first)) = seen.iter().find(|(w, _)| *w == word) {
+                return Err(Diagnostic::error(
+                    Code::DuplicateClause,
+                    format!("`{word}` given twice in one rule"),
+                )
+                .with_label(m_span, "given again here")
+                .with_label(*first, "first given here")
+                .with_help(format!("keep one `{word}`")));
+            }
+            seen.push((word, m_span));
+            match m.as_rule() {
+                Rule::cap => rule.cap = Some(self.amount(self.kids(m).expect(Rule::amount)?)?),
+                Rule::once_per => {
+                    rule.once_per = Some(self.ident(self.kids(m).expect(Rule::ident)?))
+                }
+                Rule::otherwise => {
+                    rule.otherwise = Some(self.amount(self.kids(m).expect(Rule::amount)?)?)
+                }
+                _ => rule.responsible = Some(self.responsible(m)?),
+            }
+        }
+        Ok(rule)
+    }
+
+    fn table(&self, pair: Pair<Rule>) -> Result<RuleBody> {
+        let mut kids = self.kids(pair);
+        let first = self.ident(kids.expect(Rule::ident)?);
+        let (field, fact) = match kids.take(Rule::ident) {
+            Some(fact) => (Some(first), self.ident(fact)),
+            None => (None, first),
+        };
+        let entries = kids.pairs.map(|e| self.entry(e)).collect::<Result<_>>()?;
+        Ok(RuleBody::Table {
+            field,
+            fact,
+            entries,
+        })
+    }
+
+    fn entry(&self, pair: Pair<Rule>) -> Result<TableEntry> {
+        let span = self.span(&pair);
+        let mut kids = self.kids(pair);
+        let key = match kids.next() {
+            Some(b) if b.as_rule() == Rule::bracket => EntryKey::Bracket(self.bracket(b)?),
+            Some(n) if n.as_rule() == Rule::name => EntryKey::Value(self.name(n)?),
+            Some(other) => return self.unexpected(&other),
+            None => return Err(Diagnostic::bug(span, "an empty table entry")),
+        };
+        let amount = self.amount(kids.expect(Rule::amount)?)?;
+        Ok(TableEntry { key, amount, span })
+    }
+
+    fn bracket(&self, pair: Pair<Rule>) -> Result<Bracket> {
+        let span = self.span(&pair);
+        let Some(inner) = self.kids(pair).next() else {
+            return Err(Diagnostic::bug(span, "an empty bracket"));
+        };
+        let rule = inner.as_rule();
+        let mut kids = self.kids(inner);
+        let n = self.number(kids.expect(Rule::number)?)?;
+        let kind = match rule {
+            Rule::at_least => BracketKind::AtLeast(n),
+            Rule::at_most => BracketKind::AtMost(n),
+            Rule::range => BracketKind::Range(n, self.number(kids.expect(Rule::number)?)?),
+            Rule::below => BracketKind::Below(n),
+            Rule::above => BracketKind::Above(n),
+            _ => {
+                return Err(Diagnostic::bug(
+                    span,
+                    format!("unexpected bracket {rule:?}"),
+                ))
+            }
+        };
+        Ok(Bracket { kind, span })
+    }
+
+    fn amount_rule(&self, pair: Pair<Rule>) -> Result<RuleBody> {
+        let span = self.span(&pair);
+        let mut kids = self.kids(pair);
+        let amount = self.amount(kids.expect(Rule::amount)?)?;
+        let Some(tail) = kids.next() else {
+            return Err(Diagnostic::bug(span, "an amount without a source"));
+        };
+        let rule = tail.as_rule();
+        let mut kids = self.kids(tail);
+        Ok(match rule {
+            Rule::missing_tail => {
+                let field = self.ident(kids.expect(Rule::ident)?);
+                let fact = self.ident(kids.expect(Rule::ident)?);
+                let from = kids.take(Rule::set).map(|s| self.set(s)).transpose()?;
+                let filter = kids
+                    .take(Rule::filter)
+                    .map(|f| self.filter(f))
+                    .transpose()?;
+                RuleBody::Missing {
+                    amount,
+                    field,
+                    fact,
+                    from,
+                    filter,
+                }
+            }
+            Rule::per_tail => {
+                let mut per = Vec::new();
+                while let Some(unit) = kids.take(Rule::per_unit) {
+                    per.push(self.per_unit(unit));
+                }
+                let fact = self.ident(kids.expect(Rule::ident)?);
+                let filter = kids
+                    .take(Rule::filter)
+                    .map(|f| self.filter(f))
+                    .transpose()?;
+                RuleBody::Per {
+                    amount,
+                    per,
+                    fact,
+                    filter,
+                }
+            }
+            Rule::times_tail => RuleBody::Times {
+                amount,
+                fact: self.ident(kids.expect(Rule::ident)?),
+            },
+            Rule::when_tail | Rule::unless_tail => RuleBody::Conditional {
+                amount,
+                unless: rule == Rule::unless_tail,
+                condition: self.condition(kids.expect(Rule::condition)?)?,
+            },
+            _ => {
+                return Err(Diagnostic::bug(
+                    span,
+                    format!("unexpected rule tail {rule:?}"),
+                ))
+            }
+        })
+    }
+
+    fn per_unit(&self, pair: Pair<Rule>) -> PerUnit {
+        let span = self.span(&pair);
+        match pair.clone().into_inner().next() {
+            Some(p) if p.as_rule() == Rule::k_person => PerUnit::Person(span),
+            Some(p) if p.as_rule() == Rule::k_day => PerUnit::Day(span),
+            Some(p) if p.as_rule() == Rule::k_occurrence => PerUnit::Occurrence(span),
+            Some(p) => PerUnit::Key(self.ident(p)),
+            None => PerUnit::Key(Ident {
+                name: pair.as_str().to_string(),
+                span,
+            }),
+        }
+    }
+
+    fn filter(&self, pair: Pair<Rule>) -> Result<Condition> {
+        self.condition(self.kids(pair).expect(Rule::condition)?)
+    }
+
+    fn condition(&self, pair: Pair<Rule>) -> Result<Condition> {
+        static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
+        let pratt = PRATT.get_or_init(|| {
+            PrattParser::new()
+                .op(Op::infix(Rule::cond_or, Assoc::Left))
+                .op(Op::infix(Rule::cond_and, Assoc::Left))
+                .op(Op::prefix(Rule::cond_not))
+        });
+        pratt
+            .map_primary(|p| self.condition_atom(p))
+            .map_prefix(|op, rhs| {
+                let rhs = rhs?;
+                let span = self.span(&op).to(rhs.span);
+                Ok(Condition {
+                    kind: ConditionKind::Not(Box::new(rhs)),
+                    span,
+                })
+            })
+            .map_infix(|lhs, op, rhs| {
+                let (lhs, rhs) = (lhs?, rhs?);
+                let span = lhs.span.to(rhs.span);
+                let kind = match op.as_rule() {
+                    Rule::cond_and => ConditionKind::And(Box::new(lhs), Box::new(rhs)),
+                    _ => ConditionKind::Or(Box::new(lhs), Box::new(rhs)),
+                };
+                Ok(Condition { kind, span })
+            })
+            .parse(pair.into_inner())
+    }
+
+    fn condition_atom(&self, pair: Pair<Rule>) -> Result<Condition> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        if rule == Rule::condition {
+            return self.condition(pair);
+        }
+        let mut kids = self.kids(pair.clone());
+        let kind = match rule {
+            Rule::each_month => {
+                let at_least = self.number(kids.expect(Rule::number)?)?;
+                let fact = self.ident(kids.expect(Rule::ident)?);
+                ConditionKind::EachMonth { at_least, fact }
+            }
+            Rule::membership => {
+                let operand = self.operand(kids.expect(Rule::operand)?)?;
+                let negated = kids.take(Rule::negation).is_some();
+                let set = self.set(kids.expect(Rule::set)?)?;
+                ConditionKind::In {
+                    operand,
+                    negated,
+                    set,
+                }
+            }
+            Rule::comparison => {
+                let left = self.operand(kids.expect(Rule::operand)?)?;
+                let op_pair = kids.expect(Rule::cmp_op)?;
+                let op = match op_pair.as_str() {
+                    "<" | "＜" => CompareOp::Lt,
+                    "<=" | "≤" => CompareOp::Le,
+                    ">" | "＞" => CompareOp::Gt,
+                    ">=" | "≥" => CompareOp::Ge,
+                    "=" | "==" | "＝" => CompareOp::Eq,
+                    "!=" | "≠" => CompareOp::Ne,
+                    _ => return self.unexpected(&op_pair),
+                };
+                let right = self.operand(kids.expect(Rule::operand)?)?;
+                ConditionKind::Compare { left, op, right }
+            }
+            Rule::flag_ref => ConditionKind::Name(self.ident(kids.expect(Rule::ident)?)),
+            _ => return self.unexpected(&pair),
+        };
+        Ok(Condition { kind, span })
+    }
+
+    fn operand(&self, pair: Pair<Rule>) -> Result<Operand> {
+        let span = self.span(&pair);
+        let mut kids = self.kids(pair);
+        let Some(value) = kids.next() else {
+            return Err(Diagnostic::bug(span, "an empty operand"));
+        };
+        let value_span = self.span(&value);
+        let kind = match value.as_rule() {
+            Rule::date => OperandKind::Date(self.date(value)?),
+            Rule::number => OperandKind::Number(self.number(value)?),
+            Rule::ident => OperandKind::Name(self.ident(value)),
+            _ => return self.unexpected(&value),
+        };
+        let Some(sign) = kids.take(Rule::shift_op) else {
+            return Ok(Operand { kind, span });
+        };
+        let mut by = self.number(kids.expect(Rule::number)?)?;
+        if sign.as_str() == "-" {
+            by.value = -by.value;
+        }
+        let unit_pair = kids.expect(Rule::duration)?;
+        let unit = match first_inner_rule(&unit_pair) {
+            Some(Rule::k_workdays) => DurationUnit::Workdays,
+            Some(Rule::k_days) => DurationUnit::Days,
+            _ => return self.unexpected(&unit_pair),
+        };
+        let base = Box::new(Operand {
+            kind,
+            span: value_span,
+        });
+        Ok(Operand {
+            kind: OperandKind::Shifted { base, by, unit },
+            span,
+        })
+    }
+
+    fn set(&self, pair: Pair<Rule>) -> Result<Vec<Ident>> {
+        self.kids(pair).pairs.map(|n| self.name(n)).collect()
+    }
+
+    fn name_list(&self, pair: Pair<Rule>) -> Result<Vec<Ident>> {
+        self.kids(pair).pairs.map(|n| self.name(n)).collect()
+    }
+
+    fn name(&self, pair: Pair<Rule>) -> Result<Ident> {
+        let span = self.span(&pair);
+        match self.kids(pair).next() {
+            Some(p) if p.as_rule() == Rule::ident => Ok(self.ident(p)),
+            Some(p) if p.as_rule() == Rule::text => {
+                let t = self.text(p)?;
+                Ok(Ident {
+                    name: t.value,
+                    span: t.span,
+                })
+            }
+            Some(p) => self.unexpected(&p),
+            None => Err(Diagnostic::bug(span, "an empty name")),
+        }
+    }
+
+    fn ident(&self, pair: Pair<Rule>) -> Ident {
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(&pair),
+        }
+    }
+
+    fn text(&self, pair: Pair<Rule>) -> Result<Text> {
+        let span = self.span(&pair);
+        let inner = pair.into_inner().next().map_or("", |p| p.as_str());
+        Ok(Text {
+            value: inner.to_string(),
+            span,
+        })
+    }
+
+    fn amount(&self, pair: Pair<Rule>) -> Result<Number> {
+        self.number(self.kids(pair).expect(Rule::number)?)
+    }
+
+    fn number(&self, pair: Pair<Rule>) -> Result<Number> {
+        let span = self.span(&pair);
+        let mut kids = self.kids(pair);
+        let digits = kids.expect(Rule::decimal)?;
+        let percent = kids.take(Rule::percent_sign).is_some();
+        let value = self.decimal(digits.as_str(), span)?;
+        Ok(Number {
+            value,
+            percent,
+            span,
+        })
+    }
+
+    fn integer(&self, pair: Pair<Rule>) -> Result<Number> {
+        let span = self.span(&pair);
+        let value = self.decimal(pair.as_str(), span)?;
+        Ok(Number {
+            value,
+            percent: false,
+            span,
+        })
+    }
+
+    fn decimal(&self, text: &str, span: Span) -> Result<Decimal> {
+        // `from_str_exact` refuses what `from_str` would silently round.
+        Decimal::from_str_exact(text).map_err(|_| {
+            Diagnostic::error(
+                Code::InvalidNumber,
+                format!("`{text}` cannot be kept exactly"),
+            )
+            .with_label(span, "too large or too many digits for an exact decimal")
+            .with_help("kaohe keeps up to 28 significant digits; write the number with fewer")
+        })
+    }
+
+    fn date(&self, pair: Pair<Rule>) -> Result<Date> {
+        let span = self.span(&pair);
+        let text = pair.as_str();
+        let mut parts = text.split('-').map(|p| p.parse::<u32>().ok());
+        let (y, m, d) = (
+            parts.next().flatten(),
+            parts.next().flatten(),
+            parts.next().flatten(),
+        );
+        match (y, m, d) {
+            (Some(y), Some(m), Some(d)) => match NaiveDate::from_ymd_opt(y as i32, m, d) {
+                Some(value) => Ok(Date { value, span }),
+                None => Err(Diagnostic::error(
+                    Code::InvalidDate,
+                    format!("`{text}` is not a date"),
+                )
+                .with_label(span, "no such day in the calendar")
+                .with_help("write dates as year-month-day, e.g. `2021-12-20`")),
+            },
+            _ => Err(Diagnostic::bug(
+                span,
+                format!("a date that does not split: {text}"),
+            )),
+        }
+    }
+}
+
+/// Length of `text` up to the end of its last character of code (not blank, not in a comment).
+fn code_len(text: &str) -> usize {
+    let mut end = 0;
+    let mut closing: Option<char> = None;
+    let mut in_comment = false;
+    for (i, c) in text.char_indices() {
+        if in_comment {
+            in_comment = c != '\n';
+            continue;
+        }
+        match closing {
+            Some(close) if c == close => closing = None,
+            Some(_) => {}
+            None => match c {
+                '#' => {
+                    in_comment = true;
+                    continue;
+                }
+                '"' => closing = Some('"'),
+                '“' => closing = Some('”'),
+                '「' => closing = Some('」'),
+                _ => {}
+            },
+        }
+        if !c.is_whitespace() {
+            end = i + c.len_utf8();
+        }
+    }
+    end
+}
+
+/// The rule of a pair's first child, keywords included: for rules whose meaning is the keyword chosen.
+fn first_inner_rule(pair: &Pair<Rule>) -> Option<Rule> {
+    pair.clone().into_inner().next().map(|p| p.as_rule())
+}

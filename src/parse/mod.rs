@@ -1,0 +1,79 @@
+//! Stage 1 of the pipeline: policy source → [`ast::Policy`], through pest pairs that stay private here.
+//!
+//! The file is split into logical lines (`lines`), each line is parsed with
+//! the pest grammar in `grammar/policy.pest` and lowered into a statement
+//! (`lower`), and statements are nested by indentation (`tree`). A line that
+//! fails to parse is reported and skipped, so one run reports every bad line.
+
+mod error;
+mod lines;
+mod lower;
+mod tree;
+
+use std::num::NonZeroUsize;
+use std::sync::Once;
+
+use pest::Parser;
+
+use crate::ast;
+use crate::diagnostic::Diagnostic;
+use crate::span::{FileId, SourceMap};
+
+/// The pest parser; its generated `Rule` never leaves `parse`.
+mod grammar {
+    #![allow(missing_docs)]
+    #[derive(pest_derive::Parser)]
+    #[grammar = "grammar/policy.pest"]
+    pub(super) struct PolicyParser;
+}
+
+use grammar::{PolicyParser, Rule};
+
+/// The result of parsing one file: the tree (as much as could be read) and every diagnostic.
+#[derive(Debug)]
+pub struct Parsed {
+    /// The policy; lines with errors are left out.
+    pub policy: ast::Policy,
+    /// Every syntax error, in source order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Pathological inputs must fail, not hang: a policy line needs far fewer calls.
+const CALL_LIMIT: usize = 1_000_000;
+
+/// Parses one file of `sources` into an AST, collecting every syntax error.
+pub fn parse(sources: &SourceMap, file: FileId) -> Parsed {
+    static LIMIT: Once = Once::new();
+    LIMIT.call_once(|| pest::set_call_limit(NonZeroUsize::new(CALL_LIMIT)));
+
+    let mut diagnostics = Vec::new();
+    let mut statements = Vec::new();
+    let text = sources.get(file).map_or("", |f| f.text.as_str());
+    for line in lines::split(sources, file, &mut diagnostics) {
+        let cx = lower::Cx {
+            sources,
+            file,
+            base: line.start,
+        };
+        let stmt = match PolicyParser::parse(Rule::line, &text[line.start..line.end]) {
+            Ok(pairs) => cx.line(pairs),
+            Err(e) => Err(vec![error::syntax(&cx, &text[line.start..line.end], e)]),
+        };
+        match stmt {
+            // A line whose indentation was reported is not nested: that would only add noise.
+            Ok(_) if line.bad_indent => statements.push((line.indent, None)),
+            Ok(s) => statements.push((line.indent, Some(s))),
+            Err(mut ds) => {
+                diagnostics.append(&mut ds);
+                statements.push((line.indent, None));
+            }
+        }
+    }
+    let whole = sources.span(file, 0, text.len());
+    let policy = tree::build(statements, whole, &mut diagnostics);
+    diagnostics.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
+    Parsed {
+        policy,
+        diagnostics,
+    }
+}

@@ -1,0 +1,297 @@
+//! Part of the parse stage: nests the statements of a file by indentation into an [`ast::Policy`].
+
+use crate::ast::{self, Calendar, DateRange, Decl, Item, PolicyHeader, Responsible, Section};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::span::Span;
+
+/// What one logical line says, before it is placed in the tree.
+#[derive(Debug)]
+pub(super) enum Stmt {
+    Policy(PolicyHeader),
+    Setting(ast::Setting),
+    Units(ast::UnitsDecl),
+    Fact(ast::FactDecl),
+    Calendar(Span),
+    Holidays(Vec<DateRange>, Span),
+    Workdays(Vec<DateRange>, Span),
+    Section(Section),
+    Item(Item),
+    Responsible(Responsible),
+    Rule(ast::Rule),
+}
+
+/// A line that may still receive indented lines.
+enum Open {
+    Policy(PolicyHeader),
+    Calendar(Calendar),
+    Section(Section),
+    Item(Item),
+    Rule(ast::Rule),
+    /// A line that takes no children; `what` names it in messages.
+    Leaf {
+        what: &'static str,
+        span: Span,
+    },
+    /// A line that was reported; lines under it are dropped silently.
+    Broken,
+}
+
+struct Builder<'d> {
+    decls: Vec<Decl>,
+    stack: Vec<(usize, Open)>,
+    diags: &'d mut Vec<Diagnostic>,
+}
+
+/// Builds the policy from `(indent, statement)` pairs; `None` marks a line that failed to parse.
+pub(super) fn build(
+    lines: Vec<(usize, Option<Stmt>)>,
+    whole: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> ast::Policy {
+    let mut b = Builder {
+        decls: Vec::new(),
+        stack: Vec::new(),
+        diags,
+    };
+    for (indent, stmt) in lines {
+        while b.stack.last().is_some_and(|(i, _)| *i >= indent) {
+            b.close();
+        }
+        match stmt {
+            Some(stmt) => b.place(indent, stmt),
+            None => b.stack.push((indent, Open::Broken)),
+        }
+    }
+    while !b.stack.is_empty() {
+        b.close();
+    }
+    ast::Policy {
+        decls: b.decls,
+        span: whole,
+    }
+}
+
+impl Builder<'_> {
+    /// Pops the innermost open line and attaches it to its parent.
+    fn close(&mut self) {
+        let Some((_, open)) = self.stack.pop() else {
+            return;
+        };
+        match open {
+            Open::Policy(p) => self.decls.push(Decl::Policy(p)),
+            Open::Calendar(c) => self.decls.push(Decl::Calendar(c)),
+            Open::Section(s) => self.decls.push(Decl::Section(s)),
+            Open::Item(item) => match self.stack.last_mut() {
+                Some((_, Open::Section(s))) => {
+                    s.span = s.span.to(item.span);
+                    s.items.push(item);
+                }
+                _ => {}
+            },
+            Open::Rule(rule) => match self.stack.last_mut() {
+                Some((_, Open::Section(s))) => {
+                    s.span = s.span.to(rule.span);
+                    s.rules.push(rule);
+                }
+                Some((_, Open::Item(i))) => {
+                    i.span = i.span.to(rule.span);
+                    i.rules.push(rule);
+                }
+                _ => {}
+            },
+            Open::Leaf { .. } | Open::Broken => {}
+        }
+    }
+
+    fn place(&mut self, indent: usize, stmt: Stmt) {
+        // Top-level lines may be indented under `policy` or `calendar`: close those first.
+        let top_level = matches!(
+            stmt,
+            Stmt::Policy(_) | Stmt::Units(_) | Stmt::Fact(_) | Stmt::Calendar(_) | Stmt::Section(_)
+        );
+        while top_level
+            && matches!(
+                self.stack.last(),
+                Some((_, Open::Policy(_) | Open::Calendar(_)))
+            )
+        {
+            self.close();
+        }
+        if matches!(self.stack.last(), Some((_, Open::Broken))) {
+            self.stack.push((indent, Open::Broken));
+            return;
+        }
+        if let Some((_, Open::Leaf { what, span })) = self.stack.last() {
+            let (what, parent) = (*what, *span);
+            let span = stmt_span(&stmt);
+            self.diags.push(
+                Diagnostic::error(Code::Misplaced, "unexpected indentation")
+                    .with_label(span, "this line is indented further than the line above")
+                    .with_label(parent, format!("{what} cannot contain other lines"))
+                    .with_help("indent this line like the line above it"),
+            );
+            self.stack.push((indent, Open::Broken));
+            return;
+        }
+        let parent = self.stack.last_mut().map(|(_, open)| open);
+        let open = match (parent, stmt) {
+            (None, Stmt::Policy(p)) => Open::Policy(p),
+            (None | Some(Open::Policy(_)), Stmt::Setting(s)) => {
+                let span = s.span;
+                match self.stack.last_mut() {
+                    Some((_, Open::Policy(p))) => {
+                        p.span = p.span.to(span);
+                        p.settings.push(s);
+                    }
+                    _ => self.decls.push(Decl::Setting(s)),
+                }
+                Open::Leaf {
+                    what: "a setting",
+                    span,
+                }
+            }
+            (None, Stmt::Units(u)) => {
+                let span = u.span;
+                self.decls.push(Decl::Units(u));
+                Open::Leaf {
+                    what: "a `units` line",
+                    span,
+                }
+            }
+            (None, Stmt::Fact(f)) => {
+                let span = f.span;
+                self.decls.push(Decl::Fact(f));
+                Open::Leaf {
+                    what: "a fact declaration",
+                    span,
+                }
+            }
+            (None, Stmt::Calendar(span)) => Open::Calendar(Calendar {
+                holidays: Vec::new(),
+                workdays: Vec::new(),
+                span,
+            }),
+            (Some(Open::Calendar(c)), Stmt::Holidays(dates, span)) => {
+                c.span = c.span.to(span);
+                c.holidays.extend(dates);
+                Open::Leaf {
+                    what: "a `holidays` line",
+                    span,
+                }
+            }
+            (Some(Open::Calendar(c)), Stmt::Workdays(dates, span)) => {
+                c.span = c.span.to(span);
+                c.workdays.extend(dates);
+                Open::Leaf {
+                    what: "a `workdays` line",
+                    span,
+                }
+            }
+            (None, Stmt::Section(s)) => Open::Section(s),
+            (Some(Open::Section(_)), Stmt::Item(i)) => Open::Item(i),
+            (Some(Open::Section(_) | Open::Item(_)), Stmt::Rule(r)) => Open::Rule(r),
+            (
+                Some(parent @ (Open::Section(_) | Open::Item(_) | Open::Rule(_))),
+                Stmt::Responsible(r),
+            ) => {
+                let span = r.span;
+                let (slot, owner_span) = match parent {
+                    Open::Section(s) => (&mut s.responsible, &mut s.span),
+                    Open::Item(i) => (&mut i.responsible, &mut i.span),
+                    Open::Rule(rule) => (&mut rule.responsible, &mut rule.span),
+                    _ => return,
+                };
+                if let Some(first) = slot {
+                    let first = first.span;
+                    self.diags.push(
+                        Diagnostic::error(Code::DuplicateClause, "`responsible:` given twice")
+                            .with_label(span, "given again here")
+                            .with_label(first, "first given here")
+                            .with_help("list every responsible unit in one `responsible:`"),
+                    );
+                } else {
+                    *owner_span = owner_span.to(span);
+                    *slot = Some(r);
+                }
+                Open::Leaf {
+                    what: "a `responsible:` line",
+                    span,
+                }
+            }
+            (parent, stmt) => {
+                let in_section = matches!(
+                    parent,
+                    Some(Open::Section(_) | Open::Item(_) | Open::Rule(_))
+                );
+                self.diags.push(misplaced(&stmt, in_section));
+                Open::Broken
+            }
+        };
+        self.stack.push((indent, open));
+    }
+}
+
+fn misplaced(stmt: &Stmt, nested: bool) -> Diagnostic {
+    let span = stmt_span(stmt);
+    let (message, label, help) = match stmt {
+        Stmt::Rule(_) if nested => (
+            "a rule cannot be indented under another rule",
+            "indented under the rule above",
+            "indent this rule like the rule above it",
+        ),
+        Stmt::Rule(_) => (
+            "a rule must be inside a section or an item",
+            "this rule belongs to no section",
+            "indent it under a `section` or `item` line",
+        ),
+        Stmt::Item(_) if nested => (
+            "an item cannot be inside an item or a rule",
+            "indented too far",
+            "indent `item` lines one step under their `section`",
+        ),
+        Stmt::Item(_) => (
+            "an item must be inside a section",
+            "this item belongs to no section",
+            "indent it under a `section` line",
+        ),
+        Stmt::Section(_) => (
+            "a section cannot be inside another section",
+            "indented under a section",
+            "start `section` lines at the left margin; use `item` for a part of a section",
+        ),
+        Stmt::Holidays(..) | Stmt::Workdays(..) => (
+            "`holidays` and `workdays` must be under a `calendar` line",
+            "no `calendar` above",
+            "add a `calendar` line above and indent this line under it",
+        ),
+        Stmt::Responsible(_) => (
+            "`responsible:` must be under a section, an item or a rule",
+            "nothing to be responsible for here",
+            "put it on the `section`, `item` or rule line, or indent it under one",
+        ),
+        Stmt::Policy(_) | Stmt::Setting(_) | Stmt::Units(_) | Stmt::Fact(_) | Stmt::Calendar(_) => {
+            (
+                "a declaration cannot be inside a section",
+                "indented under a section",
+                "start declarations at the left margin, before the sections",
+            )
+        }
+    };
+    Diagnostic::error(Code::Misplaced, message)
+        .with_label(span, label)
+        .with_help(help)
+}
+
+fn stmt_span(stmt: &Stmt) -> Span {
+    match stmt {
+        Stmt::Policy(p) => p.span,
+        Stmt::Setting(s) => s.span,
+        Stmt::Units(u) => u.span,
+        Stmt::Fact(f) => f.span,
+        Stmt::Calendar(span) | Stmt::Holidays(_, span) | Stmt::Workdays(_, span) => *span,
+        Stmt::Section(s) => s.span,
+        Stmt::Item(i) => i.span,
+        Stmt::Responsible(r) => r.span,
+        Stmt::Rule(r) => r.span,
+    }
+}

@@ -1,0 +1,180 @@
+//! Source positions shared by every stage: files, byte spans and their line/column form.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FileId(pub u32);
+
+/// A range of one source file: byte offsets plus the 1-based line and
+/// character column of both ends (the end is exclusive).
+///
+/// Line and column are stored, not recomputed, so that a span printed in a
+/// snapshot or carried in the compiled IR needs no source to be read.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Span {
+    /// The file the span points into.
+    pub file: FileId,
+    /// Byte offset of the first byte.
+    pub start: u32,
+    /// Byte offset one past the last byte.
+    pub end: u32,
+    /// 1-based line of `start`.
+    pub start_line: u32,
+    /// 1-based character column of `start`.
+    pub start_col: u32,
+    /// 1-based line of `end`.
+    pub end_line: u32,
+    /// 1-based character column of `end`.
+    pub end_col: u32,
+}
+
+impl Span {
+    /// The byte range of the span, for slicing the source.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    /// The smallest span covering both `self` and `other` (same file).
+    pub fn to(self, other: Span) -> Span {
+        let first = if other.start < self.start {
+            other
+        } else {
+            self
+        };
+        let last = if other.end > self.end { other } else { self };
+        Span {
+            file: self.file,
+            start: first.start,
+            start_line: first.start_line,
+            start_col: first.start_col,
+            end: last.end,
+            end_line: last.end_line,
+            end_col: last.end_col,
+        }
+    }
+}
+
+impl fmt::Debug for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "@{}:{}-{}:{}",
+            self.start_line, self.start_col, self.end_line, self.end_col
+        )
+    }
+}
+
+/// One source file: its display name, text and line starts.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The name shown in diagnostics (usually the path as given).
+    pub name: String,
+    /// The full text.
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    fn new(name: String, text: String) -> SourceFile {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile {
+            name,
+            text,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and character column of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (u32, u32) {
+        let offset = offset.min(self.text.len());
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line];
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count());
+        (line as u32 + 1, col as u32 + 1)
+    }
+
+    /// The text of a 1-based line, without its line break.
+    pub fn line_text(&self, line: u32) -> &str {
+        let i = (line as usize).saturating_sub(1);
+        let Some(&start) = self.line_starts.get(i) else {
+            return "";
+        };
+        let end = self
+            .line_starts
+            .get(i + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        self.text[start..end].trim_end_matches(['\n', '\r'])
+    }
+}
+
+/// Every file a run has read, so that any span can be rendered.
+#[derive(Debug, Default, Clone)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    /// An empty map.
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+
+    /// Adds a file and returns its id.
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
+        self.files.push(SourceFile::new(name.into(), text.into()));
+        FileId(self.files.len() as u32 - 1)
+    }
+
+    /// The file behind an id.
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    /// Every file, in the order added.
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    /// A span for a byte range of a file, with its line and column filled in.
+    pub fn span(&self, file: FileId, start: usize, end: usize) -> Span {
+        let (start_line, start_col, end_line, end_col) = match self.get(file) {
+            Some(f) => {
+                let (sl, sc) = f.line_col(start);
+                let (el, ec) = f.line_col(end);
+                (sl, sc, el, ec)
+            }
+            None => (0, 0, 0, 0),
+        };
+        Span {
+            file,
+            start: start as u32,
+            end: end as u32,
+            start_line,
+            start_col,
+            end_line,
+            end_col,
+        }
+    }
+
+    /// The source text a span covers (empty if the span is not in this map).
+    pub fn slice(&self, span: Span) -> &str {
+        self.get(span.file)
+            .and_then(|f| f.text.get(span.range()))
+            .unwrap_or("")
+    }
+}
