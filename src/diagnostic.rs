@@ -204,7 +204,10 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
             .with_config(config)
             .with_code(d.code)
             .with_message(&d.message);
-        for label in &d.labels {
+        // ariadne starts a new snippet whenever a label is above the one before it.
+        let mut labels: Vec<&Label> = d.labels.iter().collect();
+        labels.sort_by_key(|l| (l.span.file, l.span.start));
+        for label in labels {
             let mut l = AriadneLabel::new((file_name(label.span), label.span.range()));
             if let Some(m) = &label.message {
                 l = l.with_message(m);
@@ -216,7 +219,7 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
                     (false, _) => Color::Blue,
                 });
             }
-            report = report.with_label(l.with_order(if label.primary { 0 } else { 1 }));
+            report = report.with_label(l);
         }
         if let Some(help) = &d.help {
             report = report.with_help(help);

@@ -37,7 +37,8 @@ pub(super) fn syntax(cx: &Cx, line: &str, err: Error<Rule>) -> Diagnostic {
                 .with_span(cx.span_at(pos, pos + token_len(&line[pos..])));
         }
     };
-    if pos == 0 {
+    let first_word = &line[..token_len(line)];
+    if pos == 0 && !LINE_KEYWORDS.contains(&first_word) {
         return unknown_keyword(cx, line);
     }
 
@@ -119,6 +120,12 @@ fn expected_after(keyword: &str) -> Option<&'static str> {
 
 /// Extra advice for mistakes drafters often make.
 fn help_for(expected: &[&str], found: &str) -> Option<String> {
+    if matches!(found, ";" | "；" | "。") {
+        return Some("separate the clauses of a line with a comma (`,` or `，`)".into());
+    }
+    if found.starts_with(['<', '>', '=', '!']) {
+        return Some("comparisons are written `<`, `<=`, `>`, `>=`, `=` and `!=`".into());
+    }
     if expected.contains(&"`of`") {
         return Some("a counted rule reads `deduct 0.1 per occurrence of late`: `per …` then `of` and the fact".into());
     }
@@ -175,6 +182,12 @@ fn describe(rule: Rule) -> &'static [&'static str] {
         shift_op => &["`+` or `-`"],
         duration | k_workdays | k_days => &["`workdays` or `days`"],
         k_missing => &["`missing`"],
+        comma => &["`,`"],
+        colon => &["`:`"],
+        open_brace => &["`{`"],
+        close_brace => &["`}`"],
+        open_paren => &["`(`"],
+        close_paren => &["`)`"],
         k_month => &["`month`"],
         k_has => &["`has`"],
         k_at => &["`at`"],

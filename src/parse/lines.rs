@@ -19,6 +19,34 @@ pub(super) struct LogicalLine {
     pub indent: usize,
     /// The indentation was reported as mixed: its nesting cannot be trusted.
     pub bad_indent: bool,
+    /// The line was already reported (an unclosed string) and is not parsed,
+    /// but still holds its place so that lines under it are not misplaced.
+    pub broken: bool,
+}
+
+/// Words that start a statement: a line starting with one never continues the line above.
+const STATEMENT_WORDS: &[&str] = &[
+    "policy",
+    "year",
+    "total",
+    "bonus",
+    "units",
+    "fact",
+    "calendar",
+    "holidays",
+    "workdays",
+    "section",
+    "item",
+    "responsible",
+    "deduct",
+    "award",
+];
+
+fn starts_statement(body: &str) -> bool {
+    let word_end = body
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(body.len());
+    STATEMENT_WORDS.contains(&&body[..word_end])
 }
 
 const TAB_WIDTH: usize = 4;
@@ -57,6 +85,12 @@ pub(super) fn split(
             .map_or(content.len(), |(i, _)| i);
         let body = &content[body_offset..];
 
+        if open.is_some() && starts_statement(body) {
+            // A continuation never runs into the next statement: an unclosed
+            // `{` is then reported on its own line, not at the end of the file.
+            lines.extend(open.take());
+            depth = 0;
+        }
         if open.is_none() {
             if body.is_empty() || body.starts_with('#') {
                 continue;
@@ -70,6 +104,7 @@ pub(super) fn split(
                 end: line_end,
                 indent,
                 bad_indent,
+                broken: false,
             });
         }
 
@@ -84,7 +119,10 @@ pub(super) fn split(
                     )
                     .with_help("end the string with a closing quote on the same line"),
             );
-            open = None;
+            if let Some(mut line) = open.take() {
+                line.broken = true;
+                lines.push(line);
+            }
             depth = 0;
             continue;
         }

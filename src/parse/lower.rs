@@ -26,12 +26,18 @@ pub(super) struct Cx<'a> {
     pub base: usize,
 }
 
-/// Keywords are matched as rules (so errors can name them) but carry nothing.
+/// Keywords and punctuation are matched as rules (so errors can name them) but carry nothing.
 fn is_keyword(rule: Rule) -> bool {
     use Rule::*;
     matches!(
         rule,
-        k_policy
+        comma
+            | colon
+            | open_brace
+            | close_brace
+            | open_paren
+            | close_paren
+            | k_policy
             | k_year
             | k_total
             | k_bonus
@@ -90,9 +96,11 @@ fn is_keyword(rule: Rule) -> bool {
     )
 }
 
+type Meaningful<'i> = std::iter::Filter<Pairs<'i, Rule>, fn(&Pair<'i, Rule>) -> bool>;
+
 /// The meaningful children of a pair, in order, keywords skipped.
 struct Kids<'i> {
-    pairs: std::iter::Peekable<std::iter::Filter<Pairs<'i, Rule>, fn(&Pair<'i, Rule>) -> bool>>,
+    pairs: std::iter::Peekable<Meaningful<'i>>,
     parent: Span,
 }
 
@@ -588,7 +596,9 @@ impl<'a> Cx<'a> {
                 };
                 Ok(Condition { kind, span })
             })
-            .parse(pair.into_inner())
+            // INVARIANT: with tokens filtered out, `condition` alternates operators
+            // and atoms as the grammar guarantees; pest's Pratt parser panics otherwise.
+            .parse(pair.into_inner().filter(|p| !is_keyword(p.as_rule())))
     }
 
     fn condition_atom(&self, pair: Pair<Rule>) -> Result<Condition> {
@@ -808,7 +818,14 @@ fn code_len(text: &str) -> usize {
     end
 }
 
-/// The rule of a pair's first child, keywords included: for rules whose meaning is the keyword chosen.
+/// The rule of a pair's first child that is not punctuation, keywords
+/// included: for rules whose meaning is the keyword chosen.
 fn first_inner_rule(pair: &Pair<Rule>) -> Option<Rule> {
-    pair.clone().into_inner().next().map(|p| p.as_rule())
+    use Rule::*;
+    pair.clone().into_inner().map(|p| p.as_rule()).find(|r| {
+        !matches!(
+            r,
+            comma | colon | open_brace | close_brace | open_paren | close_paren
+        )
+    })
 }

@@ -50,6 +50,10 @@ pub fn parse(sources: &SourceMap, file: FileId) -> Parsed {
     let mut statements = Vec::new();
     let text = sources.get(file).map_or("", |f| f.text.as_str());
     for line in lines::split(sources, file, &mut diagnostics) {
+        if line.broken {
+            statements.push((line.indent, None));
+            continue;
+        }
         let cx = lower::Cx {
             sources,
             file,

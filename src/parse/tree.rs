@@ -5,6 +5,8 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::span::Span;
 
 /// What one logical line says, before it is placed in the tree.
+// Statements live for one line each; boxing the large ones would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(super) enum Stmt {
     Policy(PolicyHeader),
@@ -21,6 +23,7 @@ pub(super) enum Stmt {
 }
 
 /// A line that may still receive indented lines.
+#[allow(clippy::large_enum_variant)]
 enum Open {
     Policy(PolicyHeader),
     Calendar(Calendar),
@@ -81,13 +84,12 @@ impl Builder<'_> {
             Open::Policy(p) => self.decls.push(Decl::Policy(p)),
             Open::Calendar(c) => self.decls.push(Decl::Calendar(c)),
             Open::Section(s) => self.decls.push(Decl::Section(s)),
-            Open::Item(item) => match self.stack.last_mut() {
-                Some((_, Open::Section(s))) => {
+            Open::Item(item) => {
+                if let Some((_, Open::Section(s))) = self.stack.last_mut() {
                     s.span = s.span.to(item.span);
                     s.items.push(item);
                 }
-                _ => {}
-            },
+            }
             Open::Rule(rule) => match self.stack.last_mut() {
                 Some((_, Open::Section(s))) => {
                     s.span = s.span.to(rule.span);

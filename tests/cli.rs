@@ -1,0 +1,128 @@
+//! The `kaohe` binary end to end: exit codes, output formats, color.
+
+use assert_cmd::Command;
+
+fn kaohe() -> Command {
+    let mut cmd = Command::cargo_bin("kaohe").expect("the kaohe binary is built");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR");
+    cmd
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = kaohe().args(args).output().expect("kaohe runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_clean_policy_exits_0_with_summary() {
+    let (code, stdout, stderr) = run(&["check", "tests/fixtures/cli/good.policy"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "");
+    insta::assert_snapshot!(stdout, @"ok `tests/fixtures/cli/good.policy`: 4 sections, 2 items, 9 rules, 9 facts");
+}
+
+#[test]
+fn check_bad_policy_exits_1_with_every_error() {
+    let (code, stdout, stderr) =
+        run(&["check", "--color", "never", "tests/fixtures/cli/bad.policy"]);
+    assert_eq!(code, 1);
+    assert_eq!(stdout, "");
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn check_several_files_reports_each() {
+    let (code, stdout, stderr) = run(&[
+        "check",
+        "--color=never",
+        "tests/fixtures/cli/good.policy",
+        "tests/fixtures/cli/bad.policy",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("ok `tests/fixtures/cli/good.policy`"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("error: `tests/fixtures/cli/bad.policy` has 5 errors"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn check_json_format_gives_positions() {
+    let (code, stdout, _) = run(&["check", "--format", "json", "tests/fixtures/cli/bad.policy"]);
+    assert_eq!(code, 1);
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("valid JSON");
+    let first = &json[0];
+    assert_eq!(first["code"], "E001");
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["file"], "tests/fixtures/cli/bad.policy");
+    assert_eq!(first["line"], 3);
+    assert_eq!(first["column"], 8);
+    assert!(first["start"].as_u64().is_some() && first["end"].as_u64().is_some());
+    assert_eq!(json.as_array().map(Vec::len), Some(5));
+}
+
+#[test]
+fn color_always_colors_and_never_does_not() {
+    let (_, _, colored) = run(&[
+        "check",
+        "--color",
+        "always",
+        "tests/fixtures/cli/bad.policy",
+    ]);
+    assert!(colored.contains("\u{1b}["), "expected ANSI escapes");
+    let (_, _, plain) = run(&["check", "--color", "never", "tests/fixtures/cli/bad.policy"]);
+    assert!(!plain.contains("\u{1b}["));
+}
+
+#[test]
+fn color_auto_respects_no_color_and_pipes() {
+    let out = kaohe()
+        .args(["check", "tests/fixtures/cli/bad.policy"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("kaohe runs");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("\u{1b}["));
+    // Not a terminal: auto means no color even without NO_COLOR.
+    let (_, _, piped) = run(&["check", "tests/fixtures/cli/bad.policy"]);
+    assert!(!piped.contains("\u{1b}["));
+}
+
+#[test]
+fn wrong_usage_exits_2() {
+    assert_eq!(run(&["check"]).0, 2);
+    assert_eq!(run(&["frobnicate"]).0, 2);
+    assert_eq!(run(&["check", "--format", "yaml", "x.policy"]).0, 2);
+    assert_eq!(run(&[]).0, 2);
+}
+
+#[test]
+fn missing_file_is_an_error_not_a_panic() {
+    let (code, _, stderr) = run(&["check", "--color", "never", "no/such.policy"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr, @"[E009] Error: cannot read `no/such.policy`: no such file");
+}
+
+#[test]
+fn parse_emits_the_ast() {
+    let (code, stdout, stderr) = run(&["parse", "tests/fixtures/cli/good.policy", "--emit", "ast"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("Policy {\n    decls: ["), "{stdout}");
+    assert!(stdout.contains("name: late @8:6-8:10"), "{stdout}");
+}
+
+#[test]
+fn parse_of_a_bad_file_exits_1() {
+    let (code, stdout, stderr) =
+        run(&["parse", "--color", "never", "tests/fixtures/cli/bad.policy"]);
+    assert_eq!(code, 1);
+    assert_eq!(stdout, "");
+    assert!(stderr.contains("[E001]"));
+}
