@@ -29,6 +29,8 @@ pub enum Decl {
     Setting(Setting),
     /// `units a, b, c`.
     Units(UnitsDecl),
+    /// `assessors a, b`: offices that assess but are not assessed.
+    Assessors(UnitsDecl),
     /// `fact name: shape …`.
     Fact(FactDecl),
     /// `calendar` with its holidays and workdays.
@@ -68,7 +70,7 @@ pub enum SettingKind {
     Bonus(Number),
 }
 
-/// `units a, b, c`: the assessed units.
+/// `units a, b, c` (the assessed units) or `assessors a, b`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnitsDecl {
     /// The units, in order.

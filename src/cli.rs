@@ -32,6 +32,17 @@ pub enum Command {
         /// How to print diagnostics.
         #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
         format: DiagnosticFormat,
+        /// Fail (exit 1) on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Compile a policy to JSON (the IR, with the compiler version and source hash).
+    Build {
+        /// The policy file.
+        policy: PathBuf,
+        /// Where to write the compiled policy.
+        #[arg(short, long)]
+        output: PathBuf,
     },
     /// Parse a policy and print an intermediate form.
     Parse {
@@ -92,7 +103,12 @@ pub fn execute(cli: Cli) -> Outcome {
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr().lock();
     let result = match cli.command {
-        Command::Check { policies, format } => check(&policies, format, color, &mut out, &mut err),
+        Command::Check {
+            policies,
+            format,
+            deny_warnings,
+        } => check(&policies, format, deny_warnings, color, &mut out, &mut err),
+        Command::Build { policy, output } => build(&policy, &output, color, &mut out, &mut err),
         Command::Parse {
             policy,
             emit: Emit::Ast,
@@ -129,6 +145,7 @@ fn io_reason(e: &std::io::Error) -> String {
 fn check(
     paths: &[PathBuf],
     format: DiagnosticFormat,
+    deny_warnings: bool,
     color: bool,
     out: &mut impl Write,
     err: &mut impl Write,
@@ -144,18 +161,14 @@ fn check(
                 continue;
             }
         };
-        let parsed = parse::parse(&sources, file);
-        let errors = parsed.diagnostics.iter().filter(|d| d.is_error()).count();
-        let warnings = parsed.diagnostics.len() - errors;
-        summaries.push((
-            path.display().to_string(),
-            errors,
-            warnings,
-            summary(&parsed.policy),
-        ));
-        all.extend(parsed.diagnostics);
+        let checked = crate::compile(&sources, file);
+        let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
+        let warnings = checked.diagnostics.len() - errors;
+        let what = checked.policy.as_ref().map(summary).unwrap_or_default();
+        summaries.push((path.display().to_string(), errors, warnings, what));
+        all.extend(checked.diagnostics);
     }
-    let failed = all.iter().any(Diagnostic::is_error);
+    let failed = all.iter().any(|d| d.is_error() || deny_warnings);
     match format {
         DiagnosticFormat::Json => {
             let json = serde_json::to_string_pretty(&diagnostic::to_json(&all, &sources))?;
@@ -166,6 +179,9 @@ fn check(
             for (name, errors, warnings, what) in summaries {
                 match (errors, warnings) {
                     (0, 0) => writeln!(out, "ok `{name}`: {what}")?,
+                    (0, w) if deny_warnings => {
+                        writeln!(err, "error: `{name}` has {} (denied)", plural(w, "warning"))?
+                    }
                     (0, w) => writeln!(out, "ok `{name}`: {what}; {}", plural(w, "warning"))?,
                     (e, _) => writeln!(err, "error: `{name}` has {}", plural(e, "error"))?,
                 }
@@ -206,21 +222,73 @@ fn parse_ast(
     Ok(Outcome::Success)
 }
 
-/// "3 sections, 7 items, 12 rules, 9 facts".
-fn summary(policy: &crate::ast::Policy) -> String {
-    use crate::ast::Decl;
-    let (mut sections, mut items, mut rules, mut facts) = (0, 0, 0, 0);
-    for decl in &policy.decls {
-        match decl {
-            Decl::Section(s) => {
-                sections += 1;
-                items += s.items.len();
-                rules += s.rules.len() + s.items.iter().map(|i| i.rules.len()).sum::<usize>();
-            }
-            Decl::Fact(_) => facts += 1,
-            _ => {}
+fn build(
+    policy: &Path,
+    output: &Path,
+    color: bool,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> std::io::Result<Outcome> {
+    let mut sources = SourceMap::new();
+    let file = match load(policy, &mut sources) {
+        Ok(f) => f,
+        Err(d) => {
+            write!(err, "{}", diagnostic::render(&[d], &sources, color))?;
+            return Ok(Outcome::Failure);
         }
+    };
+    let checked = crate::compile(&sources, file);
+    write!(
+        err,
+        "{}",
+        diagnostic::render(&checked.diagnostics, &sources, color)
+    )?;
+    let Some(compiled) = checked.policy else {
+        return Ok(Outcome::Failure);
+    };
+    let json = serde_json::to_string_pretty(&compiled).map_err(std::io::Error::other)?;
+    if let Err(d) = write_atomically(output, format!("{json}\n").as_bytes()) {
+        write!(err, "{}", diagnostic::render(&[d], &sources, color))?;
+        return Ok(Outcome::Failure);
     }
+    writeln!(
+        out,
+        "built `{}` from `{}`",
+        output.display(),
+        policy.display()
+    )?;
+    Ok(Outcome::Success)
+}
+
+/// Writes a file so that it is either complete or untouched: a temporary file beside it, then a rename.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
+    let fail = |e: std::io::Error| {
+        Diagnostic::error(
+            Code::Io,
+            format!("cannot write `{}`: {}", path.display(), io_reason(&e)),
+        )
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    tmp.write_all(bytes).map_err(fail)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+/// "3 sections, 7 items, 12 rules, 9 facts".
+fn summary(policy: &crate::ir::Policy) -> String {
+    let sections = policy.sections.len();
+    let items: usize = policy.sections.iter().map(|s| s.items.len()).sum();
+    let rules: usize = policy
+        .sections
+        .iter()
+        .map(|s| s.rules.len() + s.items.iter().map(|i| i.rules.len()).sum::<usize>())
+        .sum();
+    let facts = policy.facts.len();
     format!(
         "{}, {}, {}, {}",
         plural(sections, "section"),

@@ -63,6 +63,60 @@ codes! {
     DuplicateClause = "E008", "clause given twice";
     /// A file cannot be read.
     Io = "E009", "cannot read file";
+    /// A rule or condition names a fact that is not declared.
+    UndeclaredFact = "E010", "undeclared fact";
+    /// `responsible:` names a unit that is neither a declared unit nor assessor.
+    UndeclaredUnit = "E011", "undeclared unit";
+    /// A rule uses a field its fact does not have.
+    UnknownField = "E012", "fact has no such field";
+    /// A rule form does not fit the fact's shape.
+    WrongShape = "E013", "rule does not fit the fact";
+    /// Values of different dimensions are compared, or a value is used where another is needed.
+    DimensionMismatch = "E014", "mismatched dimensions";
+    /// A working-day deadline without a `calendar`.
+    NoCalendar = "E015", "working days without a calendar";
+    /// A `by` table misses values of its closed set.
+    IncompleteTable = "E016", "table misses values";
+    /// A name is not one of its field's declared values.
+    UnknownValue = "E017", "value outside its set";
+    /// A value appears twice in a table or set.
+    RepeatedValue = "E018", "value repeated";
+    /// Two brackets of a table overlap.
+    OverlappingBrackets = "E019", "brackets overlap";
+    /// Brackets of a table leave values uncovered.
+    BracketGap = "E020", "brackets leave a gap";
+    /// Item worths do not add up to their section's worth.
+    ItemWorths = "E021", "item worths do not add up";
+    /// Section worths do not add up to the declared total or bonus.
+    SectionWorths = "E022", "section worths do not add up";
+    /// Two declarations share a name in one scope.
+    Duplicate = "E023", "duplicate name";
+    /// A discretionary range exceeds the worth of the item that uses it.
+    RangeExceedsWorth = "E024", "discretionary range exceeds worth";
+    /// An amount, worth or cap is negative, or an amount zero.
+    NonPositive = "E025", "amount must be positive";
+    /// A cap of zero: the rule could never count.
+    ZeroCap = "E026", "cap of zero";
+    /// A table of names used on numbers, or brackets on names.
+    TableKind = "E027", "wrong kind of table";
+    /// A discretionary range whose ends are reversed or negative.
+    BadRange = "E028", "invalid range";
+    /// `otherwise` on a rule without `when` or `unless`.
+    StrayOtherwise = "E029", "`otherwise` without a condition";
+    /// A `per` combination kaohe cannot count.
+    BadPer = "E030", "invalid `per`";
+    /// `each month` without a `year`.
+    NoYear = "E032", "no year";
+    /// A year that is not a plausible calendar year.
+    InvalidYear = "E033", "invalid year";
+    /// A bonus section without a worth.
+    BonusWithoutWorth = "E034", "bonus section without worth";
+    /// A cap larger than the worth it deducts from: it can never bind.
+    CapNeverBinds = "E050", "cap never binds";
+    /// A declared fact that no rule uses.
+    UnusedFact = "E051", "unused fact";
+    /// One amount is larger than the whole worth of its item.
+    AmountExceedsWorth = "E052", "amount exceeds worth";
 }
 
 impl Serialize for Code {
@@ -182,6 +236,14 @@ impl Diagnostic {
 /// Renders diagnostics for a terminal, with ariadne: the one place that does.
 pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
     let mut out = Vec::new();
+    if diagnostics.is_empty() {
+        return String::new();
+    }
+    let mut cache = ariadne::sources(
+        sources
+            .files()
+            .map(|(_, f)| (f.name.clone(), f.text.as_str())),
+    );
     for d in diagnostics {
         let file_name = |span: Span| {
             sources
@@ -227,12 +289,7 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
         for note in &d.notes {
             report = report.with_note(note);
         }
-        let cache = ariadne::sources(
-            sources
-                .files()
-                .map(|(_, f)| (f.name.clone(), f.text.clone())),
-        );
-        if report.finish().write(cache, &mut out).is_err() {
+        if report.finish().write(&mut cache, &mut out).is_err() {
             out.extend(plain(d).into_bytes());
         }
     }

@@ -1,11 +1,37 @@
 //! kaohe (考核): a compiler and interpreter for assessment policies.
 //!
 //! The pipeline, one module per stage (see `docs/ARCHITECTURE.md`):
-//! source → [`parse`] → [`ast::Policy`] → diagnostics rendered by [`diagnostic`].
+//! source → [`parse`] → [`ast::Policy`] → [`check`] → [`ir::Policy`], with
+//! diagnostics of every stage rendered by [`diagnostic`].
 #![deny(missing_docs)]
 
 pub mod ast;
+pub mod check;
 pub mod cli;
 pub mod diagnostic;
+pub mod ir;
 pub mod parse;
 pub mod span;
+
+/// Parses and checks one policy file of `sources`: the front half of the pipeline.
+///
+/// The checker runs only on a file without syntax errors, so that a line
+/// that failed to parse does not also show up as, say, an unused fact.
+pub fn compile(sources: &span::SourceMap, file: span::FileId) -> check::Checked {
+    let parsed = parse::parse(sources, file);
+    if parsed
+        .diagnostics
+        .iter()
+        .any(diagnostic::Diagnostic::is_error)
+    {
+        return check::Checked {
+            policy: None,
+            diagnostics: parsed.diagnostics,
+        };
+    }
+    let mut checked = check::check(&parsed.policy, sources);
+    let mut diagnostics = parsed.diagnostics;
+    diagnostics.append(&mut checked.diagnostics);
+    checked.diagnostics = diagnostics;
+    checked
+}

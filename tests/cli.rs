@@ -126,3 +126,78 @@ fn parse_of_a_bad_file_exits_1() {
     assert_eq!(stdout, "");
     assert!(stderr.contains("[E001]"));
 }
+
+#[test]
+fn deny_warnings_turns_warnings_into_failure() {
+    let (code, stdout, _) = run(&["check", "tests/fixtures/cli/warns.policy"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("1 warning"), "{stdout}");
+    let (code, _, stderr) = run(&[
+        "check",
+        "--deny-warnings",
+        "--color=never",
+        "tests/fixtures/cli/warns.policy",
+    ]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("[E051] Warning"), "{stderr}");
+}
+
+#[test]
+fn build_writes_the_compiled_policy() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("good.json");
+    let out_arg = out.to_string_lossy().into_owned();
+    let (code, stdout, stderr) = run(&["build", "tests/fixtures/cli/good.policy", "-o", &out_arg]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("built "), "{stdout}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("written")).expect("valid JSON");
+    assert_eq!(json["compiler"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(json["source"]["name"], "tests/fixtures/cli/good.policy");
+    let sha = json["source"]["sha256"].as_str().expect("a hash");
+    assert_eq!(sha.len(), 64);
+    assert_eq!(json["sections"].as_array().map(Vec::len), Some(4));
+    // The compiled policy reads back into the IR type.
+    let ir: kaohe::ir::Policy = serde_json::from_value(json).expect("the IR deserializes");
+    assert_eq!(ir.facts.len(), 9);
+}
+
+#[test]
+fn build_of_a_bad_policy_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("bad.json");
+    let out_arg = out.to_string_lossy().into_owned();
+    let (code, _, stderr) = run(&[
+        "build",
+        "--color=never",
+        "tests/fixtures/cli/bad.policy",
+        "-o",
+        &out_arg,
+    ]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("[E001]"));
+    assert!(!out.exists(), "a failed build left a file");
+    assert_eq!(
+        std::fs::read_dir(dir.path())
+            .map(Iterator::count)
+            .unwrap_or(1),
+        0,
+        "a temp file was left"
+    );
+}
+
+#[test]
+fn build_into_a_missing_folder_is_an_error() {
+    let (code, _, stderr) = run(&[
+        "build",
+        "--color=never",
+        "tests/fixtures/cli/good.policy",
+        "-o",
+        "no/such/dir/x.json",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("[E009] Error: cannot write `no/such/dir/x.json`"),
+        "{stderr}"
+    );
+}

@@ -1,22 +1,25 @@
 //! No input may panic the front end: every prefix of every fixture, and every
-//! fixture with one character deleted, is parsed and its diagnostics rendered.
+//! fixture with one character deleted, is parsed, checked and its diagnostics rendered.
 
 use kaohe::diagnostic::render;
-use kaohe::parse::parse;
 use kaohe::span::SourceMap;
 
 fn parse_and_render(text: &str) -> usize {
     let mut sources = SourceMap::new();
     let file = sources.add("mutant.policy", text);
-    let parsed = parse(&sources, file);
-    render(&parsed.diagnostics, &sources, false).len()
+    let checked = kaohe::compile(&sources, file);
+    render(&checked.diagnostics, &sources, false).len()
 }
 
 #[test]
 fn truncated_and_mutilated_fixtures_never_panic() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/parse");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut cases = 0;
-    for entry in std::fs::read_dir(dir).expect("fixtures").flatten() {
+    let dirs = ["tests/fixtures/parse", "tests/fixtures/check"];
+    let entries = dirs
+        .iter()
+        .flat_map(|d| std::fs::read_dir(root.join(d)).expect("fixtures").flatten());
+    for entry in entries {
         let text = std::fs::read_to_string(entry.path()).expect("fixture is UTF-8");
         for (i, c) in text.char_indices() {
             parse_and_render(&text[..i]);
@@ -50,10 +53,23 @@ fn odd_inputs_never_panic() {
     ] {
         parse_and_render(text);
     }
-    let deep = format!(
-        "section \"s\"\n  deduct 1 when {}a{}",
-        "(".repeat(5000),
-        ")".repeat(5000)
-    );
-    parse_and_render(&deep);
+    // Deep nesting and long operator chains are refused, not a stack overflow.
+    for depth in [60, 70, 5000] {
+        let deep = format!(
+            "section \"s\"\n  deduct 1 when {}a{}",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        );
+        parse_and_render(&deep);
+    }
+    for n in [60, 70, 5000] {
+        parse_and_render(&format!(
+            "section \"s\"\n  deduct 1 when {}a",
+            "not ".repeat(n)
+        ));
+        let chain = vec!["a"; n].join(" and ");
+        parse_and_render(&format!(
+            "fact a: flag\nsection \"s\"\n  deduct 1 when {chain}"
+        ));
+    }
 }

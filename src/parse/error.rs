@@ -13,6 +13,7 @@ const LINE_KEYWORDS: &[&str] = &[
     "total",
     "bonus",
     "units",
+    "assessors",
     "fact",
     "calendar",
     "holidays",

@@ -31,6 +31,7 @@ const STATEMENT_WORDS: &[&str] = &[
     "total",
     "bonus",
     "units",
+    "assessors",
     "fact",
     "calendar",
     "holidays",
@@ -50,6 +51,10 @@ fn starts_statement(body: &str) -> bool {
 }
 
 const TAB_WIDTH: usize = 4;
+
+/// Deeper bracket nesting is no policy a person writes, and would exhaust
+/// the stack of the recursive stages after the parser.
+pub(super) const MAX_NESTING: i32 = 64;
 
 /// What a file's indentation has been written with so far.
 #[derive(Clone, Copy, PartialEq)]
@@ -118,6 +123,23 @@ pub(super) fn split(
                         "this string is not closed on its line",
                     )
                     .with_help("end the string with a closing quote on the same line"),
+            );
+            if let Some(mut line) = open.take() {
+                line.broken = true;
+                lines.push(line);
+            }
+            depth = 0;
+            continue;
+        }
+        if depth + scan.max_depth > MAX_NESTING {
+            let at = line_start + body_offset;
+            diags.push(
+                Diagnostic::error(
+                    Code::Syntax,
+                    format!("brackets nested more than {MAX_NESTING} deep"),
+                )
+                .with_label(sources.span(file, at, line_end), "too deeply nested")
+                .with_help("split the condition into several rules"),
             );
             if let Some(mut line) = open.take() {
                 line.broken = true;
@@ -206,6 +228,8 @@ struct Scan {
     unclosed_string: Option<usize>,
     /// Opening minus closing brackets.
     depth_change: i32,
+    /// The deepest nesting reached on the line, relative to its start.
+    max_depth: i32,
     /// The last code character asks for the next line (`,` `:` and their full-width twins).
     ends_with_continuation: bool,
 }
@@ -213,6 +237,7 @@ struct Scan {
 fn scan(body: &str) -> Scan {
     let mut closing: Option<(char, usize)> = None;
     let mut depth_change = 0;
+    let mut max_depth = 0;
     let mut last = None;
     for (i, c) in body.char_indices() {
         if let Some((close, _)) = closing {
@@ -227,7 +252,10 @@ fn scan(body: &str) -> Scan {
             '"' => closing = Some(('"', i)),
             '“' => closing = Some(('”', i)),
             '「' => closing = Some(('」', i)),
-            '{' | '｛' | '(' | '（' => depth_change += 1,
+            '{' | '｛' | '(' | '（' => {
+                depth_change += 1;
+                max_depth = max_depth.max(depth_change);
+            }
             '}' | '｝' | ')' | '）' => depth_change -= 1,
             _ => {}
         }
@@ -238,6 +266,7 @@ fn scan(body: &str) -> Scan {
     Scan {
         unclosed_string: closing.map(|(_, at)| at),
         depth_change,
+        max_depth,
         ends_with_continuation: matches!(last, Some(',' | '，' | '、' | ':' | '：')),
     }
 }

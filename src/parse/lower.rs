@@ -42,6 +42,7 @@ fn is_keyword(rule: Rule) -> bool {
             | k_total
             | k_bonus
             | k_units
+            | k_assessors
             | k_fact
             | k_with
             | k_event
@@ -198,6 +199,10 @@ impl<'a> Cx<'a> {
             Rule::units_decl => {
                 let units = self.name_list(self.kids(pair).expect(Rule::name_list)?)?;
                 Stmt::Units(UnitsDecl { units, span })
+            }
+            Rule::assessors_decl => {
+                let units = self.name_list(self.kids(pair).expect(Rule::name_list)?)?;
+                Stmt::Assessors(UnitsDecl { units, span })
             }
             Rule::fact_decl => Stmt::Fact(self.fact(pair)?),
             Rule::calendar_decl => Stmt::Calendar(span),
@@ -540,7 +545,7 @@ impl<'a> Cx<'a> {
             Rule::when_tail | Rule::unless_tail => RuleBody::Conditional {
                 amount,
                 unless: rule == Rule::unless_tail,
-                condition: self.condition(kids.expect(Rule::condition)?)?,
+                condition: self.top_condition(kids.expect(Rule::condition)?)?,
             },
             _ => {
                 return Err(Diagnostic::bug(
@@ -566,7 +571,33 @@ impl<'a> Cx<'a> {
     }
 
     fn filter(&self, pair: Pair<Rule>) -> Result<Condition> {
-        self.condition(self.kids(pair).expect(Rule::condition)?)
+        self.top_condition(self.kids(pair).expect(Rule::condition)?)
+    }
+
+    /// A whole condition; one too large to be a person's is refused before
+    /// the recursive stages see it (and run out of stack).
+    fn top_condition(&self, pair: Pair<Rule>) -> Result<Condition> {
+        const MAX_OPERATORS: usize = 64;
+        let operators = pair
+            .clone()
+            .into_inner()
+            .flatten()
+            .filter(|p| {
+                matches!(
+                    p.as_rule(),
+                    Rule::cond_and | Rule::cond_or | Rule::cond_not | Rule::open_paren
+                )
+            })
+            .count();
+        if operators > MAX_OPERATORS {
+            return Err(Diagnostic::error(
+                Code::Syntax,
+                format!("a condition with {operators} operators is too complex (at most {MAX_OPERATORS})"),
+            )
+            .with_label(self.span(&pair), "this condition")
+            .with_help("split it into several rules"));
+        }
+        self.condition(pair)
     }
 
     fn condition(&self, pair: Pair<Rule>) -> Result<Condition> {

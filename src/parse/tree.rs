@@ -12,6 +12,7 @@ pub(super) enum Stmt {
     Policy(PolicyHeader),
     Setting(ast::Setting),
     Units(ast::UnitsDecl),
+    Assessors(ast::UnitsDecl),
     Fact(ast::FactDecl),
     Calendar(Span),
     Holidays(Vec<DateRange>, Span),
@@ -109,7 +110,12 @@ impl Builder<'_> {
         // Top-level lines may be indented under `policy` or `calendar`: close those first.
         let top_level = matches!(
             stmt,
-            Stmt::Policy(_) | Stmt::Units(_) | Stmt::Fact(_) | Stmt::Calendar(_) | Stmt::Section(_)
+            Stmt::Policy(_)
+                | Stmt::Units(_)
+                | Stmt::Assessors(_)
+                | Stmt::Fact(_)
+                | Stmt::Calendar(_)
+                | Stmt::Section(_)
         );
         while top_level
             && matches!(
@@ -149,6 +155,14 @@ impl Builder<'_> {
                 }
                 Open::Leaf {
                     what: "a setting",
+                    span,
+                }
+            }
+            (None, Stmt::Assessors(u)) => {
+                let span = u.span;
+                self.decls.push(Decl::Assessors(u));
+                Open::Leaf {
+                    what: "an `assessors` line",
                     span,
                 }
             }
@@ -271,13 +285,16 @@ fn misplaced(stmt: &Stmt, nested: bool) -> Diagnostic {
             "nothing to be responsible for here",
             "put it on the `section`, `item` or rule line, or indent it under one",
         ),
-        Stmt::Policy(_) | Stmt::Setting(_) | Stmt::Units(_) | Stmt::Fact(_) | Stmt::Calendar(_) => {
-            (
-                "a declaration cannot be inside a section",
-                "indented under a section",
-                "start declarations at the left margin, before the sections",
-            )
-        }
+        Stmt::Policy(_)
+        | Stmt::Setting(_)
+        | Stmt::Units(_)
+        | Stmt::Assessors(_)
+        | Stmt::Fact(_)
+        | Stmt::Calendar(_) => (
+            "a declaration cannot be inside a section",
+            "indented under a section",
+            "start declarations at the left margin, before the sections",
+        ),
     };
     Diagnostic::error(Code::Misplaced, message)
         .with_label(span, label)
@@ -288,7 +305,7 @@ fn stmt_span(stmt: &Stmt) -> Span {
     match stmt {
         Stmt::Policy(p) => p.span,
         Stmt::Setting(s) => s.span,
-        Stmt::Units(u) => u.span,
+        Stmt::Units(u) | Stmt::Assessors(u) => u.span,
         Stmt::Fact(f) => f.span,
         Stmt::Calendar(span) | Stmt::Holidays(_, span) | Stmt::Workdays(_, span) => *span,
         Stmt::Section(s) => s.span,

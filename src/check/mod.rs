@@ -1,0 +1,320 @@
+//! Stage 3 of the pipeline: [`ast::Policy`] → [`ir::Policy`], checking names, dimensions, tables and totals.
+//!
+//! Every mistake of a policy is reported in one run: each check reports and
+//! goes on, and the compiled policy is returned only when no error was found.
+
+mod conditions;
+mod rules;
+mod scope;
+mod tables;
+mod totals;
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+
+use crate::ast::{self, Decl, SettingKind};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::ir;
+use crate::span::{SourceMap, Span};
+use scope::{duplicate, Scope};
+
+/// The result of checking a policy.
+#[derive(Debug)]
+pub struct Checked {
+    /// The compiled policy, when there are no errors.
+    pub policy: Option<ir::Policy>,
+    /// Every error and warning, in source order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Checks a parsed policy and compiles it.
+pub fn check(policy: &ast::Policy, sources: &SourceMap) -> Checked {
+    let mut cx = Checker {
+        sources,
+        diags: Vec::new(),
+        scope: Scope::new(),
+    };
+    let header = cx.declarations(policy);
+    let sections: Vec<ir::Section> = policy
+        .decls
+        .iter()
+        .filter_map(|d| match d {
+            Decl::Section(s) => Some(cx.section(s)),
+            _ => None,
+        })
+        .collect();
+    totals::check_totals(policy, &header, &mut cx.diags);
+    cx.unused_facts();
+
+    let mut diagnostics = cx.diags;
+    diagnostics.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Checked {
+            policy: None,
+            diagnostics,
+        };
+    }
+    let text = sources
+        .get(policy.span.file)
+        .map_or("", |f| f.text.as_str());
+    let compiled = ir::Policy {
+        compiler: env!("CARGO_PKG_VERSION").to_string(),
+        source: ir::Source {
+            name: sources
+                .get(policy.span.file)
+                .map(|f| f.name.clone())
+                .unwrap_or_default(),
+            sha256: format!("{:x}", Sha256::digest(text.as_bytes())),
+        },
+        name: header.name,
+        year: cx.scope.year,
+        total: header.total.map(|(v, _)| v),
+        bonus: header.bonus.map(|(v, _)| v),
+        units: cx.scope.units.iter().map(|u| u.name.clone()).collect(),
+        assessors: cx.scope.assessors.iter().map(|u| u.name.clone()).collect(),
+        facts: cx.scope.facts.iter().map(|f| f.ir.clone()).collect(),
+        calendar: cx.scope.calendar.clone(),
+        sections,
+    };
+    Checked {
+        policy: Some(compiled),
+        diagnostics,
+    }
+}
+
+/// Policy-wide settings, for the totals check.
+#[derive(Default)]
+pub(crate) struct Header {
+    name: Option<String>,
+    total: Option<(Decimal, Span)>,
+    bonus: Option<(Decimal, Span)>,
+}
+
+pub(crate) struct Checker<'a> {
+    sources: &'a SourceMap,
+    diags: Vec<Diagnostic>,
+    scope: Scope<'a>,
+}
+
+impl<'a> Checker<'a> {
+    fn declarations(&mut self, policy: &'a ast::Policy) -> Header {
+        let mut header = Header::default();
+        let mut year_span: Option<Span> = None;
+        let mut calendar_span: Option<Span> = None;
+        for decl in &policy.decls {
+            match decl {
+                Decl::Policy(p) => {
+                    header.name = Some(p.name.value.clone());
+                    for s in &p.settings {
+                        self.setting(s, &mut header, &mut year_span);
+                    }
+                }
+                Decl::Setting(s) => self.setting(s, &mut header, &mut year_span),
+                Decl::Units(u) => {
+                    let mut list = std::mem::take(&mut self.scope.units);
+                    self.unit_list(&mut list, u, "unit");
+                    self.scope.units = list;
+                }
+                Decl::Assessors(u) => {
+                    let mut list = std::mem::take(&mut self.scope.assessors);
+                    self.unit_list(&mut list, u, "assessor");
+                    self.scope.assessors = list;
+                }
+                Decl::Fact(f) => self.scope.declare_fact(f, &mut self.diags),
+                Decl::Calendar(c) => {
+                    if let Some(first) = calendar_span {
+                        self.diags
+                            .push(duplicate("calendar", "calendar", c.span, first));
+                        continue;
+                    }
+                    calendar_span = Some(c.span);
+                    self.scope.calendar = Some(ir::Calendar {
+                        holidays: self.dates(&c.holidays),
+                        workdays: self.dates(&c.workdays),
+                    });
+                }
+                Decl::Section(_) => {}
+            }
+        }
+        header
+    }
+
+    fn setting(&mut self, s: &ast::Setting, header: &mut Header, year_span: &mut Option<Span>) {
+        let (word, slot) = match &s.kind {
+            SettingKind::Year(n) => {
+                if let Some(first) = *year_span {
+                    self.diags.push(duplicate("setting", "year", s.span, first));
+                    return;
+                }
+                *year_span = Some(s.span);
+                match n.value.to_i32() {
+                    Some(y) if n.value.fract().is_zero() && (1900..=2200).contains(&y) => {
+                        self.scope.year = Some(y)
+                    }
+                    _ => self.diags.push(
+                        Diagnostic::error(
+                            Code::InvalidYear,
+                            format!("`{}` is not a year", n.value),
+                        )
+                        .with_label(n.span, "expected a year such as 2021")
+                        .with_help("write the assessed year in four digits"),
+                    ),
+                }
+                return;
+            }
+            SettingKind::Total(n) => ("total", (n, &mut header.total)),
+            SettingKind::Bonus(n) => ("bonus", (n, &mut header.bonus)),
+        };
+        let (n, slot) = slot;
+        if let Some((_, first)) = slot {
+            let first = *first;
+            self.diags.push(duplicate("setting", word, s.span, first));
+            return;
+        }
+        if n.value <= Decimal::ZERO || n.percent {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::NonPositive,
+                    format!("`{word}` must be a positive number of points"),
+                )
+                .with_label(n.span, "not a positive number of points"),
+            );
+        }
+        *slot = Some((n.value, n.span));
+    }
+
+    fn unit_list(&mut self, list: &mut Vec<ast::Ident>, decl: &ast::UnitsDecl, what: &str) {
+        for u in &decl.units {
+            if let Some(first) = list.iter().find(|f| f.name == u.name) {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::Duplicate,
+                        format!("{what} `{}` is listed twice", u.name),
+                    )
+                    .with_label(u.span, "listed again here")
+                    .with_label(first.span, "first listed here")
+                    .with_help("remove one of them"),
+                );
+            } else {
+                list.push(u.clone());
+            }
+        }
+    }
+
+    fn dates(&mut self, ranges: &[ast::DateRange]) -> Vec<chrono::NaiveDate> {
+        let mut out = Vec::new();
+        for r in ranges {
+            if r.to.value < r.from.value {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::BadRange,
+                        format!("`{} to {}` ends before it starts", r.from.value, r.to.value),
+                    )
+                    .with_label(r.span, "the range")
+                    .with_help("write the earlier date first"),
+                );
+                continue;
+            }
+            out.extend(r.from.value.iter_days().take_while(|d| *d <= r.to.value));
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn section(&mut self, s: &ast::Section) -> ir::Section {
+        let worth = s.worth.as_ref().map(|w| self.worth(w));
+        let responsible = self.responsible(s.responsible.as_ref());
+        let items = s
+            .items
+            .iter()
+            .map(|item| {
+                let item_worth = item.worth.as_ref().map(|w| self.worth(w));
+                let enclosing = item_worth.or(worth);
+                ir::Item {
+                    name: item.name.value.clone(),
+                    worth: item_worth.map(|(v, _)| v),
+                    responsible: self.responsible(item.responsible.as_ref()),
+                    rules: item
+                        .rules
+                        .iter()
+                        .filter_map(|r| self.rule(r, enclosing))
+                        .collect(),
+                    span: item.span,
+                }
+            })
+            .collect();
+        ir::Section {
+            name: s.name.value.clone(),
+            bonus: s.bonus,
+            worth: worth.map(|(v, _)| v),
+            responsible,
+            items,
+            rules: s.rules.iter().filter_map(|r| self.rule(r, worth)).collect(),
+            span: s.span,
+        }
+    }
+
+    /// A worth's value; reports a non-positive one.
+    fn worth(&mut self, n: &ast::Number) -> (Decimal, Span) {
+        if n.value <= Decimal::ZERO || n.percent {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::NonPositive,
+                    format!(
+                        "a worth of `{}` is not a positive number of points",
+                        n.value
+                    ),
+                )
+                .with_label(n.span, "the worth")
+                .with_help("leave `worth` out for a section that deducts from the total directly"),
+            );
+        }
+        (n.value, n.span)
+    }
+
+    fn responsible(&mut self, r: Option<&ast::Responsible>) -> Vec<String> {
+        let Some(r) = r else { return Vec::new() };
+        let mut out: Vec<String> = Vec::new();
+        for (i, u) in r.units.iter().enumerate() {
+            if let Some(first) = r.units[..i].iter().find(|f| f.name == u.name) {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::Duplicate,
+                        format!("unit `{}` is named twice in `responsible:`", u.name),
+                    )
+                    .with_label(u.span, "named again here")
+                    .with_label(first.span, "first named here")
+                    .with_help("remove one of them"),
+                );
+                continue;
+            }
+            if let Some(d) = self.scope.responsible_unit(u) {
+                self.diags.push(d);
+            }
+            out.push(u.name.clone());
+        }
+        out
+    }
+
+    fn unused_facts(&mut self) {
+        for f in &self.scope.facts {
+            if !f.used.get() {
+                self.diags.push(
+                    Diagnostic::warning(
+                        Code::UnusedFact,
+                        format!("fact `{}` is declared but no rule uses it", f.name()),
+                    )
+                    .with_label(f.decl.name.span, "never used")
+                    .with_help("use it in a rule, or remove the declaration"),
+                );
+            }
+        }
+    }
+
+    /// The source text of a span, for clauses quoted in explanations.
+    fn clause(&self, span: Span) -> String {
+        self.sources.slice(span).to_string()
+    }
+}

@@ -1,0 +1,149 @@
+//! Part of the check stage: worths that must add up, and names that must be unique in their scope.
+
+use rust_decimal::Decimal;
+
+use super::scope::duplicate;
+use super::Header;
+use crate::ast::{self, Decl};
+use crate::diagnostic::{Code, Diagnostic};
+
+/// Checks item worths against sections, section worths against `total` and `bonus`, and duplicate names.
+pub(super) fn check_totals(policy: &ast::Policy, header: &Header, diags: &mut Vec<Diagnostic>) {
+    let sections: Vec<&ast::Section> = policy
+        .decls
+        .iter()
+        .filter_map(|d| match d {
+            Decl::Section(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+
+    for (i, s) in sections.iter().enumerate() {
+        if let Some(first) = sections[..i].iter().find(|f| f.name.value == s.name.value) {
+            diags.push(duplicate(
+                "section",
+                &s.name.value,
+                s.name.span,
+                first.name.span,
+            ));
+        }
+        for (j, item) in s.items.iter().enumerate() {
+            if let Some(first) = s.items[..j]
+                .iter()
+                .find(|f| f.name.value == item.name.value)
+            {
+                diags.push(duplicate(
+                    "item",
+                    &item.name.value,
+                    item.name.span,
+                    first.name.span,
+                ));
+            }
+        }
+        if s.bonus && s.worth.is_none() {
+            diags.push(
+                Diagnostic::error(
+                    Code::BonusWithoutWorth,
+                    format!("bonus section `{}` has no worth", s.name.value),
+                )
+                .with_label(s.name.span, "adds how much at most?")
+                .with_help("give it a worth, e.g. `bonus section \"…\" worth 5`"),
+            );
+        }
+        item_worths(s, diags);
+    }
+
+    let plain: Vec<&ast::Section> = sections.iter().copied().filter(|s| !s.bonus).collect();
+    let bonus: Vec<&ast::Section> = sections.iter().copied().filter(|s| s.bonus).collect();
+    if let Some(total) = header.total {
+        add_up(&plain, total, "total", "sections", diags);
+    }
+    if let Some(b) = header.bonus {
+        add_up(&bonus, b, "bonus", "bonus sections", diags);
+    }
+}
+
+fn item_worths(s: &ast::Section, diags: &mut Vec<Diagnostic>) {
+    let worthy: Vec<&ast::Number> = s.items.iter().filter_map(|i| i.worth.as_ref()).collect();
+    if worthy.is_empty() {
+        return;
+    }
+    let sum: Decimal = worthy.iter().map(|n| n.value).sum();
+    match &s.worth {
+        None => diags.push(
+            Diagnostic::error(
+                Code::ItemWorths,
+                format!(
+                    "section `{}` has no worth, but its items are worth {sum}",
+                    s.name.value
+                ),
+            )
+            .with_label(s.name.span, "no worth")
+            .with_help(format!("give the section `worth {}`", sum.normalize())),
+        ),
+        Some(w) if w.value != sum => {
+            let mut d = Diagnostic::error(
+                Code::ItemWorths,
+                format!(
+                    "the items of `{}` are worth {}, but the section is worth {}",
+                    s.name.value,
+                    sum.normalize(),
+                    w.value.normalize()
+                ),
+            )
+            .with_label(w.span, format!("section worth {}", w.value.normalize()));
+            for n in &worthy {
+                d = d.with_label(n.span, format!("{}", n.value.normalize()));
+            }
+            diags.push(
+                d.with_note(addition(&worthy, sum))
+                    .with_help("make the item worths add up to the section's worth"),
+            );
+        }
+        Some(_) => {}
+    }
+}
+
+fn add_up(
+    sections: &[&ast::Section],
+    (declared, span): (Decimal, crate::span::Span),
+    word: &str,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let worths: Vec<&ast::Number> = sections.iter().filter_map(|s| s.worth.as_ref()).collect();
+    let sum: Decimal = worths.iter().map(|n| n.value).sum();
+    if sum == declared {
+        return;
+    }
+    let mut d = Diagnostic::error(
+        Code::SectionWorths,
+        format!(
+            "the {what} are worth {}, but `{word}` is {}",
+            sum.normalize(),
+            declared.normalize()
+        ),
+    )
+    .with_label(span, format!("declared {word} {}", declared.normalize()));
+    for n in &worths {
+        d = d.with_label(n.span, format!("{}", n.value.normalize()));
+    }
+    let note = match worths.len() {
+        0 => format!("no {what} have a worth"),
+        1 => format!("one of the {what} has a worth"),
+        _ => addition(&worths, sum),
+    };
+    diags.push(d.with_note(note).with_help(format!(
+        "change `{word}` to {}, or the worths",
+        sum.normalize()
+    )));
+}
+
+/// "2 + 2 + 5 = 9".
+fn addition(numbers: &[&ast::Number], sum: Decimal) -> String {
+    let terms: Vec<String> = numbers
+        .iter()
+        .map(|n| n.value.normalize().to_string())
+        .collect();
+    format!("{} = {}", terms.join(" + "), sum.normalize())
+}
