@@ -2,10 +2,12 @@
 
 use std::fmt;
 
-use ariadne::{Color, Config, IndexType, Label as AriadneLabel, Report, ReportKind};
+use ariadne::{
+    Color, Config, FnCache, IndexType, Label as AriadneLabel, Report, ReportKind, Source,
+};
 use serde::Serialize;
 
-use crate::span::{SourceMap, Span};
+use crate::span::{FileId, SourceMap, Span};
 
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -111,12 +113,36 @@ codes! {
     InvalidYear = "E033", "invalid year";
     /// A bonus section without a worth.
     BonusWithoutWorth = "E034", "bonus section without worth";
+    /// A sum or product of fact values too large for an exact decimal.
+    Overflow = "E039", "arithmetic overflow";
+    /// A fact-file row names a fact the policy does not declare.
+    FactNotDeclared = "E040", "row of an undeclared fact";
+    /// A fact-file row names a unit that is not assessed.
+    UnknownUnit = "E041", "unknown unit";
+    /// A fact-file cell that should be a number is not one.
+    MalformedNumber = "E042", "malformed number";
+    /// A fact-file cell that should be a date is not one.
+    MalformedDate = "E043", "malformed date";
+    /// A fact-file cell holds a value outside its field's declared set.
+    ValueOutsideSet = "E044", "value outside its set";
+    /// A discretionary value outside its declared range.
+    OutOfRange = "E045", "value out of range";
+    /// A fact-file row lacks a value its fact needs.
+    MissingValue = "E046", "missing value";
+    /// A fact file lacks a column its rows need.
+    MissingColumn = "E047", "missing column";
+    /// A measure or flag given twice for one unit.
+    GivenTwice = "E048", "value given twice";
+    /// A fact file that is not well-formed CSV or JSON Lines.
+    MalformedFile = "E049", "malformed fact file";
     /// A cap larger than the worth it deducts from: it can never bind.
     CapNeverBinds = "E050", "cap never binds";
     /// A declared fact that no rule uses.
     UnusedFact = "E051", "unused fact";
     /// One amount is larger than the whole worth of its item.
     AmountExceedsWorth = "E052", "amount exceeds worth";
+    /// A unit has no row for a flag or measure (an error under `--strict`).
+    MissingFact = "E053", "unit without a flag or measure";
 }
 
 impl Serialize for Code {
@@ -233,24 +259,50 @@ impl Diagnostic {
     }
 }
 
+/// How ariadne knows a source: by id, shown by name (snippets of one file share its name).
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct SourceId(FileId, std::rc::Rc<str>);
+
+impl fmt::Display for SourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.1)
+    }
+}
+
+impl fmt::Debug for SourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.1)
+    }
+}
+
 /// Renders diagnostics for a terminal, with ariadne: the one place that does.
 pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
     let mut out = Vec::new();
     if diagnostics.is_empty() {
         return String::new();
     }
-    let mut cache = ariadne::sources(
-        sources
-            .files()
-            .map(|(_, f)| (f.name.clone(), f.text.as_str())),
-    );
-    for d in diagnostics {
-        let file_name = |span: Span| {
+    let ids: Vec<SourceId> = sources
+        .files()
+        .map(|(id, f)| SourceId(id, f.name.as_str().into()))
+        .collect();
+    let mut cache = FnCache::new((|id: &SourceId| Err(format!("no source `{id}`"))) as fn(&_) -> _)
+        .with_sources(
             sources
-                .get(span.file)
-                .map(|f| f.name.clone())
-                .unwrap_or_default()
-        };
+                .files()
+                .zip(&ids)
+                .map(|((_, f), id)| {
+                    let source = Source::from(f.text.as_str())
+                        .with_display_line_offset(f.line_offset as usize);
+                    (id.clone(), source)
+                })
+                .collect(),
+        );
+    let source_id = |span: Span| {
+        ids.get(span.file.0 as usize)
+            .cloned()
+            .unwrap_or_else(|| SourceId(span.file, "".into()))
+    };
+    for d in diagnostics {
         let kind = match d.severity {
             Severity::Error => ReportKind::Error,
             Severity::Warning => ReportKind::Warning,
@@ -262,7 +314,7 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
         let config = Config::default()
             .with_color(color)
             .with_index_type(IndexType::Byte);
-        let mut report = Report::build(kind, (file_name(primary), primary.range()))
+        let mut report = Report::build(kind, (source_id(primary), primary.range()))
             .with_config(config)
             .with_code(d.code)
             .with_message(&d.message);
@@ -270,7 +322,7 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
         let mut labels: Vec<&Label> = d.labels.iter().collect();
         labels.sort_by_key(|l| (l.span.file, l.span.start));
         for label in labels {
-            let mut l = AriadneLabel::new((file_name(label.span), label.span.range()));
+            let mut l = AriadneLabel::new((source_id(label.span), label.span.range()));
             if let Some(m) = &label.message {
                 l = l.with_message(m);
             }
@@ -289,11 +341,65 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
         for note in &d.notes {
             report = report.with_note(note);
         }
-        if report.finish().write(&mut cache, &mut out).is_err() {
+        let mut one = Vec::new();
+        if report.finish().write(&mut cache, &mut one).is_err() {
             out.extend(plain(d).into_bytes());
+            continue;
+        }
+        let text = String::from_utf8_lossy(&one);
+        match sources.get(primary.file) {
+            // ariadne 0.6 applies a snippet's line offset to the header but not to the margin.
+            Some(f) if f.line_offset > 0 => {
+                out.extend(renumber_margin(&text, primary.start_line).into_bytes())
+            }
+            _ => out.extend(text.as_bytes()),
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Puts the real line number into the margin of a report on a one-line snippet
+/// (rendered as line 1), widening the rest of the margin to match.
+fn renumber_margin(report: &str, line: u32) -> String {
+    let number = line.to_string();
+    let extra = number.len().saturating_sub(1);
+    let mut out = String::with_capacity(report.len() + 64);
+    for (i, l) in report.split_inclusive('\n').enumerate() {
+        let at = first_visible(l);
+        let visible = &l[at..];
+        if i == 0 {
+            out.push_str(l);
+        } else if let Some(rest) = visible.strip_prefix('1') {
+            // The margin of the source line: ` 1 │ …`.
+            out.push_str(&l[..at]);
+            out.push_str(&number);
+            out.push_str(rest);
+        } else if visible.starts_with('─') {
+            // The closing `───╯`.
+            out.push_str(&l[..at]);
+            out.push_str(&"─".repeat(extra));
+            out.push_str(visible);
+        } else {
+            out.push_str(&" ".repeat(extra));
+            out.push_str(l);
+        }
+    }
+    out
+}
+
+/// Byte offset of the first character that is neither a space nor part of a color code.
+fn first_visible(line: &str) -> usize {
+    let mut at = 0;
+    loop {
+        let rest = &line[at..];
+        if rest.starts_with(' ') {
+            at += 1;
+        } else if rest.starts_with("\u{1b}[") {
+            at += rest.find('m').map_or(rest.len(), |m| m + 1);
+        } else {
+            return at;
+        }
+    }
 }
 
 /// A diagnostic without a source location, in the same shape ariadne uses.

@@ -9,8 +9,12 @@ pub mod ast;
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
+pub mod eval;
+pub mod facts;
 pub mod ir;
 pub mod parse;
+pub mod report;
+pub mod results;
 pub mod span;
 
 /// Parses and checks one policy file of `sources`: the front half of the pipeline.

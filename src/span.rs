@@ -107,19 +107,22 @@ impl fmt::Debug for Span {
 pub struct SourceFile {
     /// The name shown in diagnostics (usually the path as given).
     pub name: String,
-    /// The full text.
+    /// The full text (of a snippet: the lines kept).
     pub text: String,
+    /// For a snippet of a larger file: how many lines of the file precede it.
+    pub line_offset: u32,
     line_starts: Vec<usize>,
 }
 
 impl SourceFile {
-    fn new(name: String, text: String) -> SourceFile {
+    fn new(name: String, text: String, line_offset: u32) -> SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
         SourceFile {
             name,
             text,
+            line_offset,
             line_starts,
         }
     }
@@ -136,12 +139,12 @@ impl SourceFile {
             .text
             .get(start..offset)
             .map_or(0, |s| s.chars().count());
-        (line as u32 + 1, col as u32 + 1)
+        (line as u32 + 1 + self.line_offset, col as u32 + 1)
     }
 
     /// The text of a 1-based line, without its line break.
     pub fn line_text(&self, line: u32) -> &str {
-        let i = (line as usize).saturating_sub(1);
+        let i = (line.saturating_sub(self.line_offset) as usize).saturating_sub(1);
         let Some(&start) = self.line_starts.get(i) else {
             return "";
         };
@@ -168,7 +171,20 @@ impl SourceMap {
 
     /// Adds a file and returns its id.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
-        self.files.push(SourceFile::new(name.into(), text.into()));
+        self.add_snippet(name, text, 1)
+    }
+
+    /// Adds some lines of a larger file (a bad row of a fact file), starting at 1-based line `first_line`,
+    /// so that a diagnostic can show them without the whole file being kept.
+    pub fn add_snippet(
+        &mut self,
+        name: impl Into<String>,
+        text: impl Into<String>,
+        first_line: u32,
+    ) -> FileId {
+        let offset = first_line.saturating_sub(1);
+        self.files
+            .push(SourceFile::new(name.into(), text.into(), offset));
         FileId(self.files.len() as u32 - 1)
     }
 

@@ -19,6 +19,14 @@ use crate::ir;
 use crate::span::{SourceMap, Span};
 use scope::{duplicate, Scope};
 
+/// The name among `candidates` closest to `name`, if close enough to be a slip (used for fact files too).
+pub fn suggest_name<'s>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'s str>,
+) -> Option<&'s str> {
+    scope::suggest(name, candidates)
+}
+
 /// The result of checking a policy.
 #[derive(Debug)]
 pub struct Checked {

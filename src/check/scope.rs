@@ -333,6 +333,7 @@ pub(super) fn suggest<'s>(
             )
         })
         .filter(|(d, c)| *d <= limit && *d < c.chars().count())
-        .min_by_key(|(d, _)| *d)
+        // On a tie, a name that contains the other wins: `财务处` is `计划财务处`, not `保卫处`.
+        .min_by_key(|(d, c)| (*d, !(c.contains(name) || name.contains(*c))))
         .map(|(_, c)| c)
 }

@@ -1,0 +1,240 @@
+//! The command line: argument definitions and the commands, each a thin driver over the stages.
+
+mod compile;
+mod run;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::span::{FileId, SourceMap};
+
+pub use compile::write_atomically;
+
+/// kaohe: compile and run assessment policies (考核细则).
+#[derive(Debug, Parser)]
+#[command(name = "kaohe", version, about)]
+pub struct Cli {
+    /// When to color diagnostics.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse and check policies; print diagnostics.
+    Check {
+        /// Policy files.
+        #[arg(required = true)]
+        policies: Vec<PathBuf>,
+        /// How to print diagnostics.
+        #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
+        format: DiagnosticFormat,
+        /// Fail (exit 1) on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Compile a policy to JSON (the IR, with the compiler version and source hash).
+    Build {
+        /// The policy file.
+        policy: PathBuf,
+        /// Where to write the compiled policy.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Score every unit over the year's fact files, ranked.
+    Run {
+        /// The policy: a `.policy` source or a compiled `.json` from `kaohe build`.
+        policy: PathBuf,
+        /// The fact files and units.
+        #[command(flatten)]
+        facts: FactArgs,
+        /// How to print the results.
+        #[arg(long, value_enum, default_value_t = RunFormat::Table)]
+        format: RunFormat,
+        /// Write the results to a file (atomically) instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Every point one unit lost or gained: the clause, the arithmetic and the fact rows behind it.
+    Explain {
+        /// The policy: a `.policy` source or a compiled `.json` from `kaohe build`.
+        policy: PathBuf,
+        /// The fact files and units.
+        #[command(flatten)]
+        facts: FactArgs,
+        /// The unit to explain.
+        #[arg(long)]
+        unit: String,
+        /// How to print the explanation.
+        #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+        format: ExplainFormat,
+    },
+    /// Parse a policy and print an intermediate form.
+    Parse {
+        /// The policy file.
+        policy: PathBuf,
+        /// What to print.
+        #[arg(long, value_enum, default_value_t = Emit::Ast)]
+        emit: Emit,
+    },
+}
+
+/// The fact files and units of a `run` or `explain`.
+#[derive(Debug, clap::Args)]
+pub struct FactArgs {
+    /// Fact files (CSV or JSON Lines); `--facts a.csv b.csv` or `--facts a.csv --facts b.csv`.
+    #[arg(long, required = true, num_args = 1.., action = clap::ArgAction::Append)]
+    pub facts: Vec<PathBuf>,
+    /// The assessed units: one a line, or a CSV with a `unit` column (overrides the policy's `units`).
+    #[arg(long)]
+    pub units: Option<PathBuf>,
+    /// Treat a unit without a row for a flag or measure as an error, not a warning.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// How `run` prints results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RunFormat {
+    /// An aligned table.
+    Table,
+    /// CSV: rank, unit, total and one column per section.
+    Csv,
+    /// JSON, every number a decimal string.
+    Json,
+}
+
+/// How `explain` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// A readable receipt.
+    Text,
+    /// The same as data.
+    Json,
+}
+
+/// When to color diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Color when writing to a terminal and `NO_COLOR` is not set.
+    Auto,
+    /// Always color.
+    Always,
+    /// Never color.
+    Never,
+}
+
+/// How `check` prints diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagnosticFormat {
+    /// Rendered for people, with the source and a caret.
+    Human,
+    /// One JSON array of diagnostics.
+    Json,
+}
+
+/// What `parse` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Emit {
+    /// The syntax tree, spans as `@line:col-line:col`.
+    Ast,
+}
+
+/// How a command ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything was fine (exit 0).
+    Success,
+    /// A policy or fact file has errors (exit 1).
+    Failure,
+}
+
+/// Runs a parsed command line, writing to stdout and stderr.
+pub fn execute(cli: Cli) -> Outcome {
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    let result = match cli.command {
+        Command::Check {
+            policies,
+            format,
+            deny_warnings,
+        } => compile::check(&policies, format, deny_warnings, color, &mut out, &mut err),
+        Command::Build { policy, output } => {
+            compile::build(&policy, &output, color, &mut out, &mut err)
+        }
+        Command::Parse {
+            policy,
+            emit: Emit::Ast,
+        } => compile::parse_ast(&policy, color, &mut out, &mut err),
+        Command::Run {
+            policy,
+            facts,
+            format,
+            output,
+        } => run::run(
+            &policy,
+            &facts,
+            format,
+            output.as_deref(),
+            color,
+            &mut out,
+            &mut err,
+        ),
+        Command::Explain {
+            policy,
+            facts,
+            unit,
+            format,
+        } => run::explain(&policy, &facts, &unit, format, color, &mut out, &mut err),
+    };
+    result.unwrap_or(Outcome::Failure)
+}
+
+/// Reads a policy file into the source map.
+pub fn load(path: &Path, sources: &mut SourceMap) -> Result<FileId, Diagnostic> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        Diagnostic::error(Code::Io, format!("cannot read `{name}`: {}", io_reason(&e)))
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Diagnostic::error(Code::Io, format!("`{name}` is not UTF-8 text"))
+            .with_help("save the policy as UTF-8 (in Excel or WPS: “save as”, encoding UTF-8)")
+    })?;
+    let text = text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text);
+    Ok(sources.add(name, text))
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string().to_lowercase(),
+    }
+}
+
+/// "1 error", "3 errors".
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

@@ -1,0 +1,229 @@
+//! Part of the command line: `run` and `explain`, the commands of the back half of the pipeline.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::Path;
+
+use super::{load, plural, write_atomically, ExplainFormat, FactArgs, Outcome, RunFormat};
+use crate::check::suggest_name;
+use crate::diagnostic::{self, Code, Diagnostic};
+use crate::eval::{self, Run, Scored};
+use crate::facts;
+use crate::ir;
+use crate::report;
+use crate::results::Results;
+use crate::span::SourceMap;
+
+pub(super) fn run(
+    policy: &Path,
+    args: &FactArgs,
+    format: RunFormat,
+    output: Option<&Path>,
+    color: bool,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> std::io::Result<Outcome> {
+    let mut sources = SourceMap::new();
+    let Some(compiled) = policy_of(policy, &mut sources, color, err)? else {
+        return Ok(Outcome::Failure);
+    };
+    let Some(results) = evaluate(&compiled, args, None, &mut sources, color, err)? else {
+        return Ok(Outcome::Failure);
+    };
+    let text = match format {
+        RunFormat::Table => report::table(&results),
+        RunFormat::Csv => report::csv(&results).map_err(std::io::Error::other)?,
+        RunFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&report::json(&results))?
+        ),
+    };
+    emit(&text, output, &sources, color, out, err)
+}
+
+pub(super) fn explain(
+    policy: &Path,
+    args: &FactArgs,
+    unit: &str,
+    format: ExplainFormat,
+    color: bool,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> std::io::Result<Outcome> {
+    let mut sources = SourceMap::new();
+    let Some(compiled) = policy_of(policy, &mut sources, color, err)? else {
+        return Ok(Outcome::Failure);
+    };
+    // First every unit, for the rank; then the files again, keeping the one unit's rows.
+    let Some(all) = evaluate(&compiled, args, None, &mut sources, color, err)? else {
+        return Ok(Outcome::Failure);
+    };
+    let Some(ranked) = all.units.iter().find(|u| u.unit == unit) else {
+        let mut d = Diagnostic::error(
+            Code::UnknownUnit,
+            format!("`{unit}` is not an assessed unit"),
+        );
+        d = match suggest_name(unit, all.units.iter().map(|u| u.unit.as_str())) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => d.with_help(
+                "name a unit of the policy's `units`, of `--units`, or of the fact files",
+            ),
+        };
+        write!(err, "{}", diagnostic::render(&[d], &sources, color))?;
+        return Ok(Outcome::Failure);
+    };
+    let Some(traced) = evaluate(&compiled, args, Some(unit), &mut sources, color, err)? else {
+        return Ok(Outcome::Failure);
+    };
+    let Some(mut detail) = traced.units.into_iter().find(|u| u.unit == unit) else {
+        return Ok(Outcome::Failure);
+    };
+    detail.rank = ranked.rank;
+    let of = all.units.len();
+    let text = match format {
+        ExplainFormat::Text => report::explain_text(&all, &detail, of),
+        ExplainFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&report::explain_json(&all, &detail, of))?
+        ),
+    };
+    emit(&text, None, &sources, color, out, err)
+}
+
+fn emit(
+    text: &str,
+    output: Option<&Path>,
+    sources: &SourceMap,
+    color: bool,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> std::io::Result<Outcome> {
+    match output {
+        Some(path) => match write_atomically(path, text.as_bytes()) {
+            Ok(()) => Ok(Outcome::Success),
+            Err(d) => {
+                write!(err, "{}", diagnostic::render(&[d], sources, color))?;
+                Ok(Outcome::Failure)
+            }
+        },
+        None => {
+            out.write_all(text.as_bytes())?;
+            Ok(Outcome::Success)
+        }
+    }
+}
+
+/// A policy from its source (compiled now) or from a compiled `.json` file.
+fn policy_of(
+    path: &Path,
+    sources: &mut SourceMap,
+    color: bool,
+    err: &mut impl Write,
+) -> std::io::Result<Option<ir::Policy>> {
+    let compiled = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if compiled {
+        let read = std::fs::read_to_string(path)
+            .map_err(|e| Diagnostic::error(Code::Io, format!("cannot read `{}`: {}", path.display(), super::io_reason(&e))))
+            .and_then(|text| {
+                serde_json::from_str::<ir::Policy>(&text).map_err(|e| {
+                    Diagnostic::error(Code::Io, format!("`{}` is not a compiled policy: {e}", path.display()))
+                        .with_help("compile the policy with `kaohe build POLICY -o FILE`, or give the `.policy` source")
+                })
+            });
+        return match read {
+            Ok(p) => Ok(Some(p)),
+            Err(d) => {
+                write!(err, "{}", diagnostic::render(&[d], sources, color))?;
+                Ok(None)
+            }
+        };
+    }
+    let file = match load(path, sources) {
+        Ok(f) => f,
+        Err(d) => {
+            write!(err, "{}", diagnostic::render(&[d], sources, color))?;
+            return Ok(None);
+        }
+    };
+    let checked = crate::compile(sources, file);
+    write!(
+        err,
+        "{}",
+        diagnostic::render(&checked.diagnostics, sources, color)
+    )?;
+    Ok(checked.policy)
+}
+
+/// Reads every fact file into an evaluator and scores; prints the diagnostics of the fact files.
+fn evaluate(
+    policy: &ir::Policy,
+    args: &FactArgs,
+    only_unit: Option<&str>,
+    sources: &mut SourceMap,
+    color: bool,
+    err: &mut impl Write,
+) -> std::io::Result<Option<Results>> {
+    let units = match units_of(policy, args) {
+        Ok(u) => u,
+        Err(d) => {
+            write!(err, "{}", diagnostic::render(&[d], sources, color))?;
+            return Ok(None);
+        }
+    };
+    let run = Run {
+        files: &args.facts,
+        units,
+        strict: args.strict,
+        explain: only_unit,
+    };
+    let Scored { results, problems } = eval::score(policy, &run, sources);
+    // An explanation's second pass has already reported everything once.
+    if only_unit.is_none() || results.is_none() {
+        write!(
+            err,
+            "{}",
+            diagnostic::render(&problems.diagnostics, sources, color)
+        )?;
+        let unlisted = problems.unlisted_errors + problems.unlisted_warnings;
+        if unlisted > 0 {
+            writeln!(
+                err,
+                "… and {} more in the fact files (the first {} are listed)",
+                plural(unlisted, "problem"),
+                facts::MAX_LISTED
+            )?;
+        }
+        if problems.has_errors() {
+            writeln!(err, "error: nothing was scored: the fact files have errors")?;
+        }
+    }
+    Ok(results)
+}
+
+/// The assessed units: `--units FILE`, else the policy's `units`, else (None) those of the facts.
+fn units_of(policy: &ir::Policy, args: &FactArgs) -> Result<Option<Vec<String>>, Diagnostic> {
+    if let Some(path) = &args.units {
+        let units = facts::read_units_file(path)?;
+        let mut seen = HashSet::new();
+        for u in &units {
+            if !seen.insert(u.as_str()) {
+                return Err(Diagnostic::error(
+                    Code::Duplicate,
+                    format!("unit `{u}` is listed twice in `{}`", path.display()),
+                )
+                .with_help("list each unit once"));
+            }
+        }
+        if units.is_empty() {
+            return Err(Diagnostic::error(
+                Code::MissingValue,
+                format!("`{}` lists no units", path.display()),
+            )
+            .with_help("write one unit a line, or a CSV with a `unit` column"));
+        }
+        return Ok(Some(units));
+    }
+    Ok((!policy.units.is_empty()).then(|| policy.units.clone()))
+}

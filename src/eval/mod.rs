@@ -1,0 +1,583 @@
+//! Stage 4 of the pipeline: [`ir::Policy`] + fact [`Row`]s → [`Results`].
+//!
+//! Rows stream in one at a time ([`Evaluator::feed`]) and are folded into
+//! small per-(unit, fact) and per-(unit, rule) aggregates; no row is kept
+//! (except, when explaining one unit, a reference to each of its rows).
+//! Evaluators fed different chunks merge ([`Evaluator::merge`]). Scores are
+//! computed at the end ([`Evaluator::finish`]) as LANGUAGE.md section 4 says.
+
+mod aggregate;
+mod calendar;
+mod cond;
+mod score;
+
+use std::collections::HashMap;
+
+use chrono::Datelike;
+use rust_decimal::Decimal;
+
+use aggregate::{FactAgg, Overflow, RuleAgg, Trace};
+use calendar::Calendar;
+use cond::{Env, Val};
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::facts::{Problems, Row, Value};
+use crate::ir::{self, FieldKind, Lookup, Per, RuleKind, Shape};
+use crate::results::Results;
+
+/// What to score a policy over.
+pub struct Run<'a> {
+    /// The fact files, in order.
+    pub files: &'a [std::path::PathBuf],
+    /// The assessed units (declared or `--units`); `None`: the units of the facts.
+    pub units: Option<Vec<String>>,
+    /// A unit without a row for a flag or measure is an error, not a warning.
+    pub strict: bool,
+    /// Keep only this unit's rows, with the rows behind each rule (for explanations).
+    pub explain: Option<&'a str>,
+}
+
+/// The results of a run, or the problems that stopped it (and warnings either way).
+#[derive(Debug)]
+pub struct Scored {
+    /// Every unit's scores; `None` when a fact file has errors.
+    pub results: Option<Results>,
+    /// Diagnostics of the fact files (bad rows are snippets in the source map).
+    pub problems: Problems,
+}
+
+/// Reads every fact file, row by row, into an evaluator and scores every unit.
+pub fn score(policy: &ir::Policy, run: &Run, sources: &mut crate::span::SourceMap) -> Scored {
+    let mut problems = Problems::default();
+    let allowed: Option<std::collections::HashSet<String>> =
+        run.units.as_ref().map(|u| u.iter().cloned().collect());
+    let files: Vec<String> = run.files.iter().map(|p| p.display().to_string()).collect();
+    let trace = run.explain.is_some();
+    let mut evaluator = Evaluator::new(policy, run.units.clone(), files, trace);
+    let input = crate::facts::Input {
+        policy,
+        files: run.files,
+        units: allowed.as_ref(),
+        keep_extra: trace,
+        only_unit: run.explain,
+    };
+    crate::facts::read(&input, sources, &mut problems, |row| evaluator.feed(&row));
+    let results = if problems.has_errors() {
+        None
+    } else {
+        evaluator.finish(run.strict, &mut problems)
+    };
+    Scored { results, problems }
+}
+
+/// Scores units from streamed rows.
+pub struct Evaluator<'p> {
+    policy: &'p ir::Policy,
+    /// Every rule, in policy order.
+    rules: Vec<&'p ir::Rule>,
+    /// For each fact, the rules that count its rows.
+    by_fact: Vec<Vec<usize>>,
+    fact_index: HashMap<&'p str, usize>,
+    units: Vec<String>,
+    unit_index: HashMap<String, usize>,
+    /// Units are fixed (declared or `--units`), not discovered from the rows.
+    fixed_units: bool,
+    state: Vec<UnitState>,
+    calendar: Calendar,
+    trace: bool,
+    files: Vec<String>,
+    overflow: Overflow,
+    twice: Vec<Twice>,
+}
+
+/// A flag or measure of a unit given by two rows: (file, line) of each.
+#[derive(Debug, Clone)]
+struct Twice {
+    unit: usize,
+    fact: usize,
+    first: (usize, u64),
+    second: (usize, u64),
+}
+
+#[derive(Debug, Clone)]
+struct UnitState {
+    facts: Vec<FactAgg>,
+    rules: Vec<RuleAgg>,
+}
+
+impl<'p> Evaluator<'p> {
+    /// An evaluator for `policy`. `units` fixes the assessed units (in order);
+    /// without it, every unit that appears in the rows is assessed. With
+    /// `trace`, rows behind each rule are kept for explanations.
+    pub fn new(
+        policy: &'p ir::Policy,
+        units: Option<Vec<String>>,
+        files: Vec<String>,
+        trace: bool,
+    ) -> Evaluator<'p> {
+        let rules: Vec<&ir::Rule> = policy
+            .sections
+            .iter()
+            .flat_map(|s| {
+                s.items
+                    .iter()
+                    .flat_map(|i| i.rules.iter())
+                    .chain(s.rules.iter())
+            })
+            .collect();
+        let fact_index: HashMap<&str, usize> = policy
+            .facts
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name.as_str(), i))
+            .collect();
+        let mut by_fact = vec![Vec::new(); policy.facts.len()];
+        for (r, rule) in rules.iter().enumerate() {
+            let fact = match &rule.kind {
+                RuleKind::Count { fact, .. } | RuleKind::Missing { fact, .. } => Some(fact),
+                RuleKind::Table {
+                    fact,
+                    per_unit: false,
+                    ..
+                } => Some(fact),
+                _ => None,
+            };
+            if let Some(&f) = fact.and_then(|f| fact_index.get(f.as_str())) {
+                by_fact[f].push(r);
+            }
+        }
+        let fixed_units = units.is_some();
+        let mut e = Evaluator {
+            policy,
+            rules,
+            by_fact,
+            fact_index,
+            units: Vec::new(),
+            unit_index: HashMap::new(),
+            fixed_units,
+            state: Vec::new(),
+            calendar: Calendar::new(policy.calendar.as_ref()),
+            trace,
+            files,
+            overflow: Overflow::default(),
+            twice: Vec::new(),
+        };
+        for u in units.unwrap_or_default() {
+            e.unit(&u);
+        }
+        e
+    }
+
+    fn unit(&mut self, name: &str) -> usize {
+        if let Some(&i) = self.unit_index.get(name) {
+            return i;
+        }
+        let i = self.units.len();
+        self.units.push(name.to_string());
+        self.unit_index.insert(name.to_string(), i);
+        self.state.push(UnitState {
+            facts: vec![FactAgg::default(); self.policy.facts.len()],
+            rules: vec![RuleAgg::default(); self.rules.len()],
+        });
+        i
+    }
+
+    /// Folds one validated row into the aggregates.
+    pub fn feed(&mut self, row: &Row) {
+        if self.fixed_units && !self.unit_index.contains_key(&row.unit) {
+            // INVARIANT: the reader reports rows of units outside a fixed set.
+            return;
+        }
+        let u = self.unit(&row.unit);
+        let Some(decl) = self.policy.facts.get(row.fact) else {
+            return;
+        };
+        let of = &mut self.overflow;
+        let trace = self.trace;
+        let agg = &mut self.state[u].facts[row.fact];
+        agg.rows += 1;
+        agg.occurrences = of.add(agg.occurrences, row.count);
+        if let (Some(d), Some(year)) = (row.date, self.policy.year) {
+            if d.year() == year {
+                let m = d.month0() as usize;
+                agg.months[m] = of.add(agg.months[m], row.count);
+            }
+        }
+        let number = match &row.value {
+            Some(Value::Number(n)) => Some(*n),
+            Some(Value::Bool(b)) => Some(if *b { Decimal::ONE } else { Decimal::ZERO }),
+            _ => None,
+        };
+        match (&decl.shape, number) {
+            (Shape::Points { .. }, Some(n)) => agg.points = of.add(agg.points, n),
+            (Shape::Measure(_) | Shape::Flag, Some(n)) => match key_of(decl, row) {
+                Some(k) => match agg.keyed.get(k) {
+                    Some(&(_, f, l)) => self.twice.push(Twice {
+                        unit: u,
+                        fact: row.fact,
+                        first: (f, l),
+                        second: (row.file, row.line),
+                    }),
+                    None => {
+                        agg.keyed.insert(k.to_string(), (n, row.file, row.line));
+                    }
+                },
+                None => match agg.value {
+                    Some((_, f, l)) => self.twice.push(Twice {
+                        unit: u,
+                        fact: row.fact,
+                        first: (f, l),
+                        second: (row.file, row.line),
+                    }),
+                    None => agg.value = Some((n, row.file, row.line)),
+                },
+            },
+            _ => {}
+        }
+        if trace {
+            agg.trace.push(Trace {
+                file: row.file,
+                line: row.line,
+                detail: row_detail(decl, row),
+            });
+        }
+        let env = RowEnv { row, decl };
+        for &r in &self.by_fact[row.fact] {
+            let rule = self.rules[r];
+            let of = &mut self.overflow;
+            let agg = &mut self.state[u].rules[r];
+            let counted = match &rule.kind {
+                RuleKind::Count { per, filter, .. } => {
+                    if !filter
+                        .as_ref()
+                        .is_none_or(|c| cond::holds(c, &env, &self.calendar))
+                    {
+                        continue;
+                    }
+                    if let [Per::Distinct(k)] = per.as_slice() {
+                        let key = text_of(env.field(k))
+                            .unwrap_or_else(|| format!("row {}:{}", row.file, row.line));
+                        let detail = format!("{k} {key}");
+                        agg.distinct.insert(key);
+                        detail
+                    } else {
+                        let mut weight = row.count;
+                        for p in per {
+                            let field = match p {
+                                Per::Person => "persons",
+                                Per::Day => "days",
+                                _ => continue,
+                            };
+                            if let Some(Val::Num(n)) = env.field(field) {
+                                weight = of.mul(weight, n);
+                            }
+                        }
+                        let key = rule.once_per.as_deref().and_then(|k| text_of(env.field(k)));
+                        agg.add(key.as_deref(), weight, of);
+                        weight_detail(per, row, decl, weight, key.as_deref())
+                    }
+                }
+                RuleKind::Missing { field, filter, .. } => {
+                    if !filter
+                        .as_ref()
+                        .is_none_or(|c| cond::holds(c, &env, &self.calendar))
+                    {
+                        continue;
+                    }
+                    let Some(v) = text_of(env.field(field)) else {
+                        continue;
+                    };
+                    agg.distinct.insert(v.clone());
+                    format!("{field} {v}")
+                }
+                RuleKind::Table { field, lookup, .. } => {
+                    let value = env.field(field);
+                    let Some((amount, label)) = look_up(lookup, value) else {
+                        continue;
+                    };
+                    let key = rule.once_per.as_deref().and_then(|k| text_of(env.field(k)));
+                    let amount = if key.is_some() {
+                        amount
+                    } else {
+                        of.mul(amount, row.count)
+                    };
+                    agg.add(key.as_deref(), amount, of);
+                    match key {
+                        Some(k) => format!(
+                            "{label} → {amount} ({} {k})",
+                            rule.once_per.as_deref().unwrap_or("")
+                        ),
+                        None if row.count != Decimal::ONE => {
+                            format!("{label} × {} → {amount}", row.count)
+                        }
+                        None => format!("{label} → {amount}"),
+                    }
+                }
+                _ => continue,
+            };
+            if trace {
+                agg.trace.push(Trace {
+                    file: row.file,
+                    line: row.line,
+                    detail: counted,
+                });
+            }
+        }
+    }
+
+    /// Folds an evaluator fed other rows (another chunk or file) into this one.
+    pub fn merge(&mut self, other: Evaluator<'p>) {
+        self.overflow.0 |= other.overflow.0;
+        self.twice.extend(other.twice);
+        for (name, state) in other.units.into_iter().zip(other.state) {
+            let u = self.unit(&name);
+            let mine = &mut self.state[u];
+            for (f, (a, b)) in mine.facts.iter_mut().zip(state.facts).enumerate() {
+                if let Some((first, second)) = a.merge(b, &mut self.overflow) {
+                    self.twice.push(Twice {
+                        unit: u,
+                        fact: f,
+                        first,
+                        second,
+                    });
+                }
+            }
+            for (a, b) in mine.rules.iter_mut().zip(state.rules) {
+                a.merge(b, &mut self.overflow);
+            }
+        }
+    }
+
+    /// Scores every unit; `None` (with diagnostics) when a value was given twice or arithmetic overflowed.
+    pub fn finish(self, strict: bool, problems: &mut Problems) -> Option<Results> {
+        for Twice {
+            unit: u,
+            fact: f,
+            first: (f1, l1),
+            second: (f2, l2),
+        } in &self.twice
+        {
+            let fact = &self.policy.facts[*f];
+            let file = |i: &usize| self.files.get(*i).map_or("?", String::as_str);
+            problems.push(
+                Diagnostic::error(
+                    Code::GivenTwice,
+                    format!(
+                        "`{}` of `{}` is given twice: {}:{l1} and {}:{l2}",
+                        fact.name,
+                        self.units[*u],
+                        file(f1),
+                        file(f2)
+                    ),
+                )
+                .with_help(format!(
+                    "a unit has one value of {} `{}`; remove one of the rows",
+                    shape_word(&fact.shape),
+                    fact.name
+                )),
+            );
+        }
+        self.missing_values(strict, problems);
+        if self.overflow.0 {
+            problems.push(
+                Diagnostic::error(
+                    Code::Overflow,
+                    "a sum or product of the facts is too large to compute exactly",
+                )
+                .with_help("check the fact files for misplaced digits"),
+            );
+        }
+        if problems.has_errors() {
+            return None;
+        }
+        Some(score::results(&self))
+    }
+
+    /// Warns (errs, under `--strict`) about units without a row for a flag or an unkeyed measure.
+    fn missing_values(&self, strict: bool, problems: &mut Problems) {
+        for (f, fact) in self.policy.facts.iter().enumerate() {
+            let keyed = fact.fields.iter().any(|x| x.kind == FieldKind::Key);
+            if !matches!(fact.shape, Shape::Flag | Shape::Measure(_)) || keyed {
+                continue;
+            }
+            let lacking: Vec<&str> = self
+                .units
+                .iter()
+                .zip(&self.state)
+                .filter(|(_, s)| s.facts[f].rows == 0)
+                .map(|(u, _)| u.as_str())
+                .collect();
+            if lacking.is_empty() {
+                continue;
+            }
+            let (what, consequence) = match fact.shape {
+                Shape::Flag => ("flag", "counted as false"),
+                _ => ("measure", "its comparisons are false and it adds nothing"),
+            };
+            let list = lacking
+                .iter()
+                .take(20)
+                .map(|u| format!("`{u}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let more = if lacking.len() > 20 {
+                format!(" and {} more", lacking.len() - 20)
+            } else {
+                String::new()
+            };
+            let message = format!(
+                "no row for {what} `{}` for {list}{more}: {consequence}",
+                fact.name
+            );
+            let d = if strict {
+                Diagnostic::error(Code::MissingFact, message)
+            } else {
+                Diagnostic::warning(Code::MissingFact, message)
+            };
+            problems.push(d.with_help(format!(
+                "add a `{}` row for each unit, or run without `--strict` to accept it",
+                fact.name
+            )));
+        }
+    }
+
+    fn fact(&self, name: &str) -> Option<(usize, &'p ir::Fact)> {
+        let &i = self.fact_index.get(name)?;
+        Some((i, &self.policy.facts[i]))
+    }
+}
+
+fn shape_word(shape: &Shape) -> &'static str {
+    match shape {
+        Shape::Flag => "the flag",
+        _ => "the measure",
+    }
+}
+
+/// A row's fields, by name, for `where`.
+struct RowEnv<'r> {
+    row: &'r Row,
+    decl: &'r ir::Fact,
+}
+
+impl Env for RowEnv<'_> {
+    fn field(&self, name: &str) -> Option<Val<'_>> {
+        if let Some(i) = self.decl.fields.iter().position(|f| f.name == name) {
+            return self.row.fields.get(i)?.as_ref().map(Val::from);
+        }
+        match name {
+            "date" => self.row.date.map(Val::Date),
+            "count" => Some(Val::Num(self.row.count)),
+            "value" => self.row.value.as_ref().map(Val::from),
+            "note" => self.row.note.as_deref().map(Val::Text),
+            _ => None,
+        }
+    }
+    fn fact(&self, _: &str) -> Option<Val<'_>> {
+        None
+    }
+    fn flag(&self, _: &str) -> bool {
+        false
+    }
+    fn happened(&self, _: &str) -> bool {
+        false
+    }
+    fn each_month(&self, _: &str, _: Decimal) -> bool {
+        false
+    }
+}
+
+/// The value of a measure's key field on a row, if the measure is keyed.
+fn key_of<'r>(decl: &ir::Fact, row: &'r Row) -> Option<&'r str> {
+    let i = decl.fields.iter().position(|f| f.kind == FieldKind::Key)?;
+    match row.fields.get(i)? {
+        Some(Value::Text(t)) => Some(t),
+        _ => None,
+    }
+}
+
+fn text_of(v: Option<Val>) -> Option<String> {
+    match v? {
+        Val::Text(t) => Some(t.to_string()),
+        Val::Num(n) => Some(n.normalize().to_string()),
+        Val::Date(d) => Some(d.to_string()),
+        Val::Bool(b) => Some(b.to_string()),
+    }
+}
+
+/// The amount a table gives a value, with how the value reads.
+fn look_up(lookup: &Lookup, value: Option<Val>) -> Option<(Decimal, String)> {
+    match (lookup, value?) {
+        (Lookup::Values(rows), Val::Text(t)) => rows
+            .iter()
+            .find(|(k, _)| k == t)
+            .map(|(k, a)| (*a, k.clone())),
+        (Lookup::Brackets(rows), Val::Num(n)) => rows
+            .iter()
+            .find(|(i, _)| i.contains(n))
+            .map(|(_, a)| (*a, n.normalize().to_string())),
+        _ => None,
+    }
+}
+
+/// How a row reads in a receipt: `persons 2 × days 3 = 6`.
+fn weight_detail(
+    per: &[Per],
+    row: &Row,
+    decl: &ir::Fact,
+    weight: Decimal,
+    key: Option<&str>,
+) -> String {
+    let env = RowEnv { row, decl };
+    let mut parts: Vec<String> = Vec::new();
+    if row.count != Decimal::ONE {
+        parts.push(format!("count {}", row.count));
+    }
+    for p in per {
+        let field = match p {
+            Per::Person => "persons",
+            Per::Day => "days",
+            _ => continue,
+        };
+        if let Some(v) = text_of(env.field(field)) {
+            parts.push(format!("{field} {v}"));
+        }
+    }
+    let mut s = if parts.len() > 1 {
+        format!("{} = {}", parts.join(" × "), weight.normalize())
+    } else {
+        parts.join("")
+    };
+    if s.is_empty() {
+        s = weight.normalize().to_string();
+    }
+    match key {
+        Some(k) => format!("{s} (once per {k})"),
+        None => s,
+    }
+}
+
+/// How a row reads when it stands behind a unit-level value.
+fn row_detail(decl: &ir::Fact, row: &Row) -> String {
+    let mut parts = Vec::new();
+    if let Some(v) = &row.value {
+        parts.push(match v {
+            Value::Number(n) => format!("value {}", n.normalize()),
+            Value::Bool(b) => format!("value {}", if *b { "yes" } else { "no" }),
+            Value::Text(t) => format!("value {t}"),
+            Value::Date(d) => format!("value {d}"),
+        });
+    }
+    for (f, v) in decl.fields.iter().zip(&row.fields) {
+        if let Some(Value::Text(t)) = v {
+            parts.push(format!("{} {t}", f.name));
+        }
+    }
+    if let Some(d) = row.date {
+        parts.push(d.to_string());
+    }
+    if row.count != Decimal::ONE {
+        parts.push(format!("count {}", row.count));
+    }
+    parts.join(", ")
+}

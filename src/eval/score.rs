@@ -1,0 +1,421 @@
+//! Part of the eval stage: aggregates → points, with caps, item and section clamps, the total and ranks.
+
+use rust_decimal::Decimal;
+
+use super::aggregate::{Overflow, Trace};
+use super::cond::{self, Env, Val};
+use super::{look_up, Evaluator, UnitState};
+use crate::ir::{self, FieldKind, Per, RuleKind, Shape, Verb};
+use crate::results::{ItemResult, Results, RowRef, RuleResult, SectionResult, UnitResult};
+
+pub(super) fn results(e: &Evaluator) -> Results {
+    let mut units: Vec<UnitResult> = e
+        .units
+        .iter()
+        .zip(&e.state)
+        .map(|(name, state)| unit(e, name, state))
+        .collect();
+    units.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.unit.cmp(&b.unit)));
+    let totals: Vec<Decimal> = units.iter().map(|u| u.total).collect();
+    for u in &mut units {
+        u.rank = 1 + totals.iter().filter(|t| **t > u.total).count();
+    }
+    Results {
+        policy: e.policy.name.clone(),
+        source: e.policy.source.name.clone(),
+        units,
+    }
+}
+
+fn unit(e: &Evaluator, name: &str, state: &UnitState) -> UnitResult {
+    let env = UnitEnv { e, state };
+    let mut of = Overflow::default();
+    let mut next_rule = 0;
+    let mut rule_result = |rule: &ir::Rule, of: &mut Overflow| {
+        let r = rule_result(e, state, &env, next_rule, rule, of);
+        next_rule += 1;
+        r
+    };
+    let mut sections = Vec::new();
+    for s in &e.policy.sections {
+        let items: Vec<ItemResult> = s
+            .items
+            .iter()
+            .map(|item| {
+                let rules: Vec<RuleResult> =
+                    item.rules.iter().map(|r| rule_result(r, &mut of)).collect();
+                let (start, score, clamped_from) = match item.worth {
+                    Some(w) => {
+                        let (start, score, clamped) = clamp_score(w, &rules, &mut of);
+                        (start, Some(score), clamped)
+                    }
+                    None => (Decimal::ZERO, None, None),
+                };
+                ItemResult {
+                    name: item.name.clone(),
+                    worth: item.worth,
+                    score,
+                    start,
+                    clamped_from,
+                    rules,
+                }
+            })
+            .collect();
+        let rules: Vec<RuleResult> = s.rules.iter().map(|r| rule_result(r, &mut of)).collect();
+        // Points of rules directly under the section and of items without a worth.
+        let passed: Vec<&RuleResult> = rules
+            .iter()
+            .chain(
+                items
+                    .iter()
+                    .filter(|i| i.worth.is_none())
+                    .flat_map(|i| &i.rules),
+            )
+            .collect();
+        let passed_sum = passed
+            .iter()
+            .fold(Decimal::ZERO, |a, r| of.add(a, r.signed()));
+        let (start, score, clamped_from) = match s.worth {
+            Some(w) => {
+                let worthy: Vec<Decimal> = items.iter().filter_map(|i| i.score).collect();
+                let start = if !worthy.is_empty() {
+                    worthy.iter().fold(Decimal::ZERO, |a, b| of.add(a, *b))
+                } else if passed.iter().any(|r| r.verb == Verb::Award) {
+                    Decimal::ZERO
+                } else {
+                    w
+                };
+                let raw = of.add(start, passed_sum);
+                let score = raw.clamp(Decimal::ZERO, w);
+                (start, score, (score != raw).then_some(raw))
+            }
+            None => (Decimal::ZERO, passed_sum, None),
+        };
+        sections.push(SectionResult {
+            name: s.name.clone(),
+            bonus: s.bonus,
+            worth: s.worth,
+            score,
+            start,
+            clamped_from,
+            responsible: s.responsible.clone(),
+            items,
+            rules,
+        });
+    }
+    let base = sections
+        .iter()
+        .filter(|s| !s.bonus)
+        .fold(Decimal::ZERO, |a, s| of.add(a, s.score));
+    let bonus = sections
+        .iter()
+        .filter(|s| s.bonus)
+        .fold(Decimal::ZERO, |a, s| of.add(a, s.score));
+    let clamped = base.max(Decimal::ZERO);
+    UnitResult {
+        unit: name.to_string(),
+        total: of.add(clamped, bonus),
+        rank: 0,
+        total_clamped_from: (clamped != base).then_some(base),
+        sections,
+    }
+}
+
+/// An item (or section) with a worth: it starts at its worth if it only deducts, else at zero; then `[0, worth]`.
+fn clamp_score(
+    worth: Decimal,
+    rules: &[RuleResult],
+    of: &mut Overflow,
+) -> (Decimal, Decimal, Option<Decimal>) {
+    let start = if rules.iter().any(|r| r.verb == Verb::Award) {
+        Decimal::ZERO
+    } else {
+        worth
+    };
+    let raw = rules.iter().fold(start, |a, r| of.add(a, r.signed()));
+    let score = raw.clamp(Decimal::ZERO, worth);
+    (start, score, (score != raw).then_some(raw))
+}
+
+fn rule_result(
+    e: &Evaluator,
+    state: &UnitState,
+    env: &UnitEnv,
+    index: usize,
+    rule: &ir::Rule,
+    of: &mut Overflow,
+) -> RuleResult {
+    let agg = &state.rules[index];
+    let (raw, arithmetic, trace): (Decimal, String, Vec<&Trace>) = match &rule.kind {
+        RuleKind::When {
+            amount,
+            otherwise,
+            condition,
+        } => {
+            let holds = cond::holds(condition, env, &e.calendar);
+            let trace = condition_facts(condition)
+                .iter()
+                .filter_map(|f| e.fact(f))
+                .flat_map(|(i, _)| &state.facts[i].trace)
+                .collect();
+            match (holds, otherwise) {
+                (true, _) => (*amount, format!("applies: {}", amount.normalize()), trace),
+                (false, Some(o)) => (
+                    *o,
+                    format!("does not apply: otherwise {}", o.normalize()),
+                    trace,
+                ),
+                (false, None) => (Decimal::ZERO, "does not apply".to_string(), trace),
+            }
+        }
+        RuleKind::Count {
+            rate, per, fact, ..
+        } => {
+            let quantity = match per.as_slice() {
+                [Per::Distinct(_)] => Decimal::from(agg.distinct.len()),
+                _ => agg.sum(of),
+            };
+            let raw = of.mul(*rate, quantity);
+            let words = per_words(per, &fact_name(e, fact));
+            let once = rule
+                .once_per
+                .as_ref()
+                .map(|k| format!(" (once per {k})"))
+                .unwrap_or_default();
+            let text = format!(
+                "{} × {} {words}{once} = {}",
+                rate.normalize(),
+                quantity.normalize(),
+                raw.normalize()
+            );
+            (raw, text, agg.trace.iter().collect())
+        }
+        RuleKind::Missing {
+            rate,
+            required,
+            field,
+            ..
+        } => {
+            let missing: Vec<&String> = required
+                .iter()
+                .filter(|v| !agg.distinct.contains(*v))
+                .collect();
+            let raw = of.mul(*rate, Decimal::from(missing.len()));
+            let text = if missing.is_empty() {
+                format!("no {field} missing")
+            } else {
+                let list = missing
+                    .iter()
+                    .map(|m| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!(
+                    "{} × {} missing ({list}) = {}",
+                    rate.normalize(),
+                    missing.len(),
+                    raw.normalize()
+                )
+            };
+            (raw, text, agg.trace.iter().collect())
+        }
+        RuleKind::Times { factor, fact } => {
+            let (value, trace) = unit_value(e, state, fact, of);
+            match value {
+                Some(v) => {
+                    let raw = of.mul(*factor, v);
+                    (
+                        raw,
+                        format!(
+                            "{} × {} = {}",
+                            factor.normalize(),
+                            v.normalize(),
+                            raw.normalize()
+                        ),
+                        trace,
+                    )
+                }
+                None => (Decimal::ZERO, format!("no `{fact}` recorded"), trace),
+            }
+        }
+        RuleKind::Table {
+            fact,
+            lookup,
+            per_unit: true,
+            ..
+        } => {
+            let (value, trace) = unit_value(e, state, fact, of);
+            match value.and_then(|v| look_up(lookup, Some(Val::Num(v)))) {
+                Some((amount, label)) => (
+                    amount,
+                    format!("`{fact}` is {label}: {}", amount.normalize()),
+                    trace,
+                ),
+                None => match value {
+                    Some(v) => (
+                        Decimal::ZERO,
+                        format!("`{fact}` is {} (no bracket): 0", v.normalize()),
+                        trace,
+                    ),
+                    None => (Decimal::ZERO, format!("no `{fact}` recorded"), trace),
+                },
+            }
+        }
+        RuleKind::Table { .. } => {
+            let raw = agg.sum(of);
+            let text = match (&rule.once_per, agg.groups.len()) {
+                (Some(k), n) if n > 0 => format!(
+                    "each `{k}` once, at its highest amount: {}",
+                    raw.normalize()
+                ),
+                _ => format!("the rows add up to {}", raw.normalize()),
+            };
+            (raw, text, agg.trace.iter().collect())
+        }
+        RuleKind::Discretionary { fact } => {
+            let (value, trace) = unit_value(e, state, fact, of);
+            let v = value.unwrap_or(Decimal::ZERO);
+            (v, format!("{} given by the assessor", v.normalize()), trace)
+        }
+    };
+    let capped = rule.cap.is_some_and(|c| raw > c);
+    let amount = match rule.cap {
+        Some(c) => raw.min(c),
+        None => raw,
+    };
+    RuleResult {
+        clause: rule.clause.clone(),
+        span: rule.span,
+        verb: rule.verb,
+        raw,
+        amount,
+        cap: rule.cap,
+        capped,
+        arithmetic,
+        rows: trace
+            .into_iter()
+            .map(|t| RowRef {
+                file: e.files.get(t.file).cloned().unwrap_or_default(),
+                line: t.line,
+                detail: t.detail.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The unit's one value of a fact, and the rows behind it.
+fn unit_value<'s>(
+    e: &Evaluator,
+    state: &'s UnitState,
+    fact: &str,
+    of: &mut Overflow,
+) -> (Option<Decimal>, Vec<&'s Trace>) {
+    let Some((i, decl)) = e.fact(fact) else {
+        return (None, Vec::new());
+    };
+    let agg = &state.facts[i];
+    let keyed = decl.fields.iter().any(|f| f.kind == FieldKind::Key);
+    let value = agg.total_value(
+        keyed,
+        decl.shape == Shape::Event,
+        matches!(decl.shape, Shape::Points { .. }),
+        of,
+    );
+    (value, agg.trace.iter().collect())
+}
+
+fn fact_name(e: &Evaluator, fact: &str) -> String {
+    e.fact(fact)
+        .map_or_else(|| fact.to_string(), |(_, f)| f.name.clone())
+}
+
+/// "person-occurrences", "person-days", "projects".
+fn per_words(per: &[Per], fact: &str) -> String {
+    let mut words: Vec<&str> = Vec::new();
+    for p in per {
+        match p {
+            Per::Person => words.push("person"),
+            Per::Day => words.push("day"),
+            Per::Occurrence => words.push("occurrence"),
+            Per::Distinct(k) => return format!("distinct `{k}` of `{fact}`"),
+        }
+    }
+    if words.is_empty() {
+        words.push("occurrence");
+    }
+    format!("{}s of `{fact}`", words.join("-"))
+}
+
+/// The facts a `when` condition looks at, for the rows behind it.
+fn condition_facts(c: &ir::Cond) -> Vec<&str> {
+    let mut out = Vec::new();
+    collect_facts(c, &mut out);
+    out
+}
+
+fn collect_facts<'c>(c: &'c ir::Cond, out: &mut Vec<&'c str>) {
+    match c {
+        ir::Cond::And(a, b) | ir::Cond::Or(a, b) => {
+            collect_facts(a, out);
+            collect_facts(b, out);
+        }
+        ir::Cond::Not(a) => collect_facts(a, out),
+        ir::Cond::Flag(f) | ir::Cond::Happened(f) | ir::Cond::EachMonth { fact: f, .. } => {
+            out.push(f)
+        }
+        ir::Cond::Compare { left, right, .. } => {
+            for e in [left, right] {
+                if let ir::Expr::Fact(f) = e {
+                    out.push(f);
+                }
+            }
+        }
+        ir::Cond::In { .. } => {}
+    }
+}
+
+/// A unit's facts, by name, for `when` and `unless`.
+struct UnitEnv<'e, 'p> {
+    e: &'e Evaluator<'p>,
+    state: &'e UnitState,
+}
+
+impl Env for UnitEnv<'_, '_> {
+    fn field(&self, _: &str) -> Option<Val<'_>> {
+        None
+    }
+
+    fn fact(&self, name: &str) -> Option<Val<'_>> {
+        let (i, decl) = self.e.fact(name)?;
+        let agg = &self.state.facts[i];
+        match decl.shape {
+            Shape::Flag => agg.value.map(|(v, _, _)| Val::Bool(!v.is_zero())),
+            _ => {
+                let keyed = decl.fields.iter().any(|f| f.kind == FieldKind::Key);
+                let mut of = Overflow::default();
+                let v = agg.total_value(
+                    keyed,
+                    decl.shape == Shape::Event,
+                    matches!(decl.shape, Shape::Points { .. }),
+                    &mut of,
+                );
+                v.map(Val::Num)
+            }
+        }
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        matches!(self.fact(name), Some(Val::Bool(true)))
+    }
+
+    fn happened(&self, name: &str) -> bool {
+        self.e
+            .fact(name)
+            .is_some_and(|(i, _)| self.state.facts[i].occurrences > Decimal::ZERO)
+    }
+
+    fn each_month(&self, name: &str, n: Decimal) -> bool {
+        self.e
+            .fact(name)
+            .is_some_and(|(i, _)| self.state.facts[i].months.iter().all(|m| *m >= n))
+    }
+}

@@ -1,0 +1,133 @@
+//! Stage 4 of the pipeline, input side: fact files → validated [`Row`]s, streamed one at a time.
+//!
+//! A file is never held in memory: rows are read, validated against the
+//! compiled policy and handed to a sink (the evaluator) one by one. A bad row
+//! becomes a diagnostic naming file, line and column; every bad row is
+//! reported (the listing is capped, the rest counted), and the caller scores
+//! nothing when any row was bad.
+
+mod read;
+mod validate;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::diagnostic::Diagnostic;
+use crate::ir;
+use crate::span::SourceMap;
+
+pub use read::read_units_file;
+
+/// A validated row of a fact file.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The unit the row is about.
+    pub unit: String,
+    /// Index of the fact in the policy's `facts`.
+    pub fact: usize,
+    /// Index of the file in the list read.
+    pub file: usize,
+    /// 1-based line of the row in its file.
+    pub line: u64,
+    /// The row's date, if given.
+    pub date: Option<NaiveDate>,
+    /// How many occurrences the row stands for (events; 1 unless given).
+    pub count: Decimal,
+    /// The measured value (measures, flags, discretionary points).
+    pub value: Option<Value>,
+    /// The `note` column.
+    pub note: Option<String>,
+    /// Values of the fact's declared fields, in declaration order.
+    pub fields: Vec<Option<Value>>,
+    /// Columns the policy does not know, kept for explanations (only when asked for).
+    pub extra: Vec<(String, String)>,
+}
+
+/// A typed cell value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// A number (percents in percent).
+    Number(Decimal),
+    /// A name or text.
+    Text(String),
+    /// A date.
+    Date(NaiveDate),
+    /// Yes or no.
+    Bool(bool),
+}
+
+/// How many diagnostics about fact files are listed; the rest are counted.
+pub const MAX_LISTED: usize = 100;
+
+/// Collects the diagnostics of fact files, capped.
+#[derive(Debug, Default)]
+pub struct Problems {
+    /// The listed diagnostics.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Errors found beyond the listing.
+    pub unlisted_errors: usize,
+    /// Warnings found beyond the listing.
+    pub unlisted_warnings: usize,
+    /// Bad rows whose problem was already reported (not counted again).
+    silent_errors: usize,
+}
+
+impl Problems {
+    /// Records a diagnostic, or counts it once the listing is full.
+    pub fn push(&mut self, d: Diagnostic) {
+        if self.diagnostics.len() < MAX_LISTED {
+            self.diagnostics.push(d);
+        } else if d.is_error() {
+            self.unlisted_errors += 1;
+        } else {
+            self.unlisted_warnings += 1;
+        }
+    }
+
+    /// Counts an error already reported in another form (a missing column's later rows).
+    pub fn count_silent_error(&mut self) {
+        self.silent_errors += 1;
+    }
+
+    /// Whether the listing is full, so a caller can skip building a diagnostic.
+    pub fn full(&self) -> bool {
+        self.diagnostics.len() >= MAX_LISTED
+    }
+
+    /// Whether any error was found, listed or not.
+    pub fn has_errors(&self) -> bool {
+        self.unlisted_errors > 0
+            || self.silent_errors > 0
+            || self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// What to read and how strictly.
+pub struct Input<'a> {
+    /// The compiled policy the rows are validated against.
+    pub policy: &'a ir::Policy,
+    /// The fact files, in order.
+    pub files: &'a [PathBuf],
+    /// The assessed units, when known (declared or `--units`): other units are errors.
+    pub units: Option<&'a HashSet<String>>,
+    /// Keep unknown columns on each row (for explanations).
+    pub keep_extra: bool,
+    /// Only rows of this unit reach the sink (explanations); all rows are still validated.
+    pub only_unit: Option<&'a str>,
+}
+
+/// Reads and validates every row of every file, handing good rows to `sink`.
+pub fn read(
+    input: &Input,
+    sources: &mut SourceMap,
+    problems: &mut Problems,
+    mut sink: impl FnMut(Row),
+) {
+    let checker = validate::Validator::new(input.policy, input.units);
+    for (index, path) in input.files.iter().enumerate() {
+        read::read_file(path, index, input, &checker, sources, problems, &mut sink);
+    }
+}

@@ -1,0 +1,643 @@
+//! Part of the facts stage: one raw row → a typed [`Row`], or diagnostics naming file, line and column.
+
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::read::FileContext;
+use super::{Row, Value};
+use crate::check::suggest_name;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::ir::{self, FieldKind, NumberKind, Shape};
+
+/// The cells of one raw row, from CSV or JSON Lines.
+pub(super) struct Cells<'a> {
+    /// Column name and value, in file order.
+    cells: Vec<(&'a str, std::borrow::Cow<'a, str>)>,
+    /// The row's text as written (JSON Lines) or as CSV would write it.
+    text: Option<&'a str>,
+}
+
+impl<'a> Cells<'a> {
+    pub fn csv(
+        header: &'a [String],
+        _columns: &HashMap<&str, usize>,
+        record: &'a csv::StringRecord,
+    ) -> Cells<'a> {
+        let cells = header
+            .iter()
+            .zip(record.iter())
+            .map(|(h, v)| (h.as_str(), v.into()))
+            .collect();
+        Cells { cells, text: None }
+    }
+
+    pub fn json(
+        text: &'a str,
+        object: &'a serde_json::Map<String, serde_json::Value>,
+    ) -> Cells<'a> {
+        let cells = object
+            .iter()
+            .map(|(k, v)| {
+                let value: std::borrow::Cow<str> = match v {
+                    serde_json::Value::String(s) => s.as_str().into(),
+                    serde_json::Value::Null => "".into(),
+                    other => other.to_string().into(),
+                };
+                (k.as_str(), value)
+            })
+            .collect();
+        Cells {
+            cells,
+            text: Some(text),
+        }
+    }
+
+    /// A cell's trimmed value; an empty cell is `None`.
+    pub fn get(&self, column: &str) -> Option<&str> {
+        self.cells
+            .iter()
+            .find(|(c, _)| *c == column)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn has_column(&self, column: &str) -> bool {
+        self.text.is_some() || self.cells.iter().any(|(c, _)| *c == column)
+    }
+
+    /// The row's text and the byte range of each cell in it.
+    fn layout(&self) -> (String, Vec<(usize, usize)>) {
+        if let Some(text) = self.text {
+            let ranges = self
+                .cells
+                .iter()
+                .map(|(c, _)| {
+                    let key = format!("\"{c}\"");
+                    match text.find(&key) {
+                        Some(start) => {
+                            let rest = &text[start..];
+                            let end = rest.find([',', '}']).map_or(text.len(), |e| start + e);
+                            (start, end)
+                        }
+                        None => (0, text.len()),
+                    }
+                })
+                .collect();
+            return (text.to_string(), ranges);
+        }
+        let mut line = String::new();
+        let mut ranges = Vec::new();
+        for (i, (_, v)) in self.cells.iter().enumerate() {
+            if i > 0 {
+                line.push(',');
+            }
+            let start = line.len();
+            if v.contains([',', '"', '\n', '\r']) {
+                line.push('"');
+                line.push_str(&v.replace('"', "\"\""));
+                line.push('"');
+            } else {
+                line.push_str(v);
+            }
+            ranges.push((start, line.len()));
+        }
+        (line, ranges)
+    }
+
+    fn index(&self, column: &str) -> Option<usize> {
+        self.cells.iter().position(|(c, _)| *c == column)
+    }
+}
+
+/// Validates rows against a compiled policy.
+pub(crate) struct Validator<'p> {
+    policy: &'p ir::Policy,
+    facts: HashMap<&'p str, usize>,
+    units: Option<&'p HashSet<String>>,
+    needs_date: Vec<bool>,
+}
+
+/// One problem of a row, before it is turned into a diagnostic.
+struct Problem {
+    code: Code,
+    /// For a missing column: its name.
+    missing_column: Option<String>,
+    column: Option<String>,
+    message: String,
+    label: String,
+    help: Option<String>,
+}
+
+impl<'p> Validator<'p> {
+    pub fn new(policy: &'p ir::Policy, units: Option<&'p HashSet<String>>) -> Validator<'p> {
+        let facts = policy
+            .facts
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name.as_str(), i))
+            .collect();
+        let needs_date = policy
+            .facts
+            .iter()
+            .map(|f| fact_needs_date(policy, &f.name))
+            .collect();
+        Validator {
+            policy,
+            facts,
+            units,
+            needs_date,
+        }
+    }
+
+    /// Validates one row; a good row goes to `sink`, a bad one to the file's problems.
+    pub fn row(
+        &self,
+        cells: &Cells,
+        line: u64,
+        file: &mut FileContext,
+        sink: &mut impl FnMut(Row),
+    ) {
+        match self.typed(cells, line, file) {
+            Ok(Some(row)) => {
+                if file.input.only_unit.is_none_or(|u| u == row.unit) {
+                    sink(row);
+                }
+            }
+            Ok(None) => {}
+            Err(mut problems) => {
+                // A missing column is reported at its first row; later rows only fail.
+                problems.retain(|p| match (&p.code, &p.missing_column) {
+                    (Code::MissingColumn, Some(c)) => file.missing_columns.insert(c.clone()),
+                    _ => true,
+                });
+                if problems.is_empty() {
+                    file.problems.count_silent_error();
+                } else {
+                    self.report(cells, line, problems, file);
+                }
+            }
+        }
+    }
+
+    fn typed(
+        &self,
+        cells: &Cells,
+        line: u64,
+        file: &FileContext,
+    ) -> Result<Option<Row>, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let unit = cells.get("unit");
+        let fact_name = cells.get("fact");
+        if unit.is_none() {
+            problems.push(missing("unit", "every row names the unit it is about"));
+        }
+        let fact = match fact_name {
+            None => {
+                problems.push(missing(
+                    "fact",
+                    "every row names its fact, as the policy declares it",
+                ));
+                None
+            }
+            Some(name) => match self.facts.get(name) {
+                Some(&i) => Some(i),
+                None => {
+                    let help =
+                        match suggest_name(name, self.policy.facts.iter().map(|f| f.name.as_str()))
+                        {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => {
+                                "the policy must declare every fact its fact files use".to_string()
+                            }
+                        };
+                    problems.push(Problem {
+                        missing_column: None,
+                        code: Code::FactNotDeclared,
+                        column: Some("fact".into()),
+                        message: format!("the policy declares no fact `{name}`"),
+                        label: "undeclared fact".into(),
+                        help: Some(help),
+                    });
+                    None
+                }
+            },
+        };
+        if let (Some(unit), Some(allowed)) = (unit, self.units) {
+            if !allowed.contains(unit) {
+                let help = match suggest_name(unit, allowed.iter().map(String::as_str)) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "assessed units are those of the policy's `units` or of `--units`"
+                        .to_string(),
+                };
+                problems.push(Problem {
+                    missing_column: None,
+                    code: Code::UnknownUnit,
+                    column: Some("unit".into()),
+                    message: format!("`{unit}` is not an assessed unit"),
+                    label: "unknown unit".into(),
+                    help: Some(help),
+                });
+            }
+        }
+        let (Some(unit), Some(fact)) = (unit, fact) else {
+            return Err(problems);
+        };
+        let decl = &self.policy.facts[fact];
+        let date = match cells.get("date") {
+            Some(text) => parse_date(text).map_or_else(
+                || {
+                    problems.push(bad_date("date", text));
+                    None
+                },
+                Some,
+            ),
+            None => {
+                if self.needs_date[fact] {
+                    problems.push(missing(
+                        "date",
+                        &format!("the policy counts `{}` by its date", decl.name),
+                    ));
+                }
+                None
+            }
+        };
+        let count = match (&decl.shape, cells.get("count")) {
+            (Shape::Event, Some(text)) => match parse_number(text, false) {
+                Some(n) if n >= Decimal::ZERO && n.fract().is_zero() => n,
+                _ => {
+                    problems.push(bad_number("count", text, "a whole number of occurrences"));
+                    Decimal::ONE
+                }
+            },
+            _ => Decimal::ONE,
+        };
+        let value = self.value(decl, cells, &mut problems);
+        let mut fields = Vec::with_capacity(decl.fields.len());
+        for f in &decl.fields {
+            fields.push(self.field(f, cells, file, &mut problems));
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let extra = if file.input.keep_extra {
+            let known = |c: &str| {
+                matches!(c, "unit" | "fact" | "date" | "count" | "value" | "note")
+                    || decl.fields.iter().any(|f| f.name == c)
+            };
+            cells
+                .cells
+                .iter()
+                .filter(|(c, v)| !known(c) && !v.trim().is_empty())
+                .map(|(c, v)| (c.to_string(), v.trim().to_string()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Some(Row {
+            unit: unit.to_string(),
+            fact,
+            file: file.index,
+            line,
+            date,
+            count,
+            value,
+            note: cells.get("note").map(str::to_string),
+            fields,
+            extra,
+        }))
+    }
+
+    fn value(&self, decl: &ir::Fact, cells: &Cells, problems: &mut Vec<Problem>) -> Option<Value> {
+        let text = cells.get("value");
+        let need = |problems: &mut Vec<Problem>| {
+            problems.push(missing(
+                "value",
+                &format!("a row of `{}` gives its value", decl.name),
+            ));
+            None
+        };
+        match &decl.shape {
+            Shape::Event => None,
+            Shape::Flag => match text {
+                None => need(problems),
+                Some(t) => match parse_bool(t) {
+                    Some(b) => Some(Value::Bool(b)),
+                    None => {
+                        problems.push(Problem {
+                            missing_column: None,
+                            code: Code::MalformedNumber,
+                            column: Some("value".into()),
+                            message: format!("`{t}` is not yes or no"),
+                            label: "expected true/false, yes/no or 是/否".into(),
+                            help: None,
+                        });
+                        None
+                    }
+                },
+            },
+            Shape::Measure(kind) => match text {
+                None => need(problems),
+                Some(t) => match number_of_kind(t, *kind) {
+                    Some(n) => Some(Value::Number(n)),
+                    None => {
+                        problems.push(bad_number("value", t, kind_words(*kind)));
+                        None
+                    }
+                },
+            },
+            Shape::Points { from, to } => match text {
+                None => need(problems),
+                Some(t) => match parse_number(t, false) {
+                    Some(n) if n >= *from && n <= *to => Some(Value::Number(n)),
+                    Some(n) => {
+                        problems.push(Problem {
+                            missing_column: None,
+                            code: Code::OutOfRange,
+                            column: Some("value".into()),
+                            message: format!(
+                                "{} is outside `{}`'s range of {} to {}",
+                                n, decl.name, from, to
+                            ),
+                            label: format!("expected {from} to {to} points"),
+                            help: Some("the policy declares the range an assessor may give".into()),
+                        });
+                        None
+                    }
+                    None => {
+                        problems.push(bad_number("value", t, "a number of points"));
+                        None
+                    }
+                },
+            },
+        }
+    }
+
+    fn field(
+        &self,
+        f: &ir::Field,
+        cells: &Cells,
+        file: &FileContext,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Value> {
+        let text = cells.get(&f.name);
+        if text.is_none() && !cells.has_column(&f.name) {
+            problems.push(Problem {
+                code: Code::MissingColumn,
+                missing_column: Some(f.name.clone()),
+                column: None,
+                message: format!("`{}` has no `{}` column", file.name, f.name),
+                label: "this row needs it".into(),
+                help: Some(format!("add a `{}` column to the file's header", f.name)),
+            });
+            return None;
+        }
+        match (&f.kind, text) {
+            (FieldKind::Persons, None) | (FieldKind::Days, None) => {
+                problems.push(missing(
+                    &f.name,
+                    &format!("the policy counts `{}` of each row", f.name),
+                ));
+                None
+            }
+            (FieldKind::Set(values), None) => {
+                let list = values
+                    .iter()
+                    .map(|v| format!("`{v}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                problems.push(missing(&f.name, &format!("one of {list}")));
+                None
+            }
+            (_, None) => None,
+            (FieldKind::Persons, Some(t)) => match parse_number(t, false) {
+                Some(n) if n >= Decimal::ZERO && n.fract().is_zero() => Some(Value::Number(n)),
+                _ => {
+                    problems.push(bad_number(&f.name, t, "a whole number of persons"));
+                    None
+                }
+            },
+            (FieldKind::Days, Some(t)) => match parse_number(t, false) {
+                Some(n) if n >= Decimal::ZERO => Some(Value::Number(n)),
+                _ => {
+                    problems.push(bad_number(&f.name, t, "a number of days"));
+                    None
+                }
+            },
+            (FieldKind::Number(kind), Some(t)) => match number_of_kind(t, *kind) {
+                Some(n) => Some(Value::Number(n)),
+                None => {
+                    problems.push(bad_number(&f.name, t, kind_words(*kind)));
+                    None
+                }
+            },
+            (FieldKind::Date, Some(t)) => match parse_date(t) {
+                Some(d) => Some(Value::Date(d)),
+                None => {
+                    problems.push(bad_date(&f.name, t));
+                    None
+                }
+            },
+            (FieldKind::Set(values), Some(t)) => {
+                if values.iter().any(|v| v == t) {
+                    Some(Value::Text(t.to_string()))
+                } else {
+                    let help = match suggest_name(t, values.iter().map(String::as_str)) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!(
+                            "`{}` is one of {}",
+                            f.name,
+                            values
+                                .iter()
+                                .map(|v| format!("`{v}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    };
+                    problems.push(Problem {
+                        missing_column: None,
+                        code: Code::ValueOutsideSet,
+                        column: Some(f.name.clone()),
+                        message: format!("`{t}` is not a declared {}", f.name),
+                        label: "outside the declared set".into(),
+                        help: Some(help),
+                    });
+                    None
+                }
+            }
+            (FieldKind::Key | FieldKind::Text, Some(t)) => Some(Value::Text(t.to_string())),
+        }
+    }
+
+    fn report(&self, cells: &Cells, line: u64, problems: Vec<Problem>, file: &mut FileContext) {
+        if file.problems.full() {
+            for p in problems {
+                file.problems.push(Diagnostic::error(p.code, p.message));
+            }
+            return;
+        }
+        let (text, ranges) = cells.layout();
+        let snippet = file
+            .sources
+            .add_snippet(file.name, text.clone(), line as u32);
+        for p in problems {
+            let (start, end) = p
+                .column
+                .as_deref()
+                .and_then(|c| cells.index(c))
+                .and_then(|i| ranges.get(i).copied())
+                .unwrap_or((0, text.len()));
+            let span = file.sources.span(snippet, start, end);
+            let mut d = Diagnostic::error(p.code, p.message).with_label(span, p.label);
+            if let Some(help) = p.help {
+                d = d.with_help(help);
+            }
+            file.problems.push(d);
+        }
+    }
+}
+
+fn missing(column: &str, why: &str) -> Problem {
+    Problem {
+        missing_column: None,
+        code: Code::MissingValue,
+        column: Some(column.to_string()),
+        message: format!("the row has no `{column}`"),
+        label: format!("`{column}` is empty"),
+        help: Some(why.to_string()),
+    }
+}
+
+fn bad_number(column: &str, text: &str, expected: &str) -> Problem {
+    Problem {
+        missing_column: None,
+        code: Code::MalformedNumber,
+        column: Some(column.to_string()),
+        message: format!("`{text}` is not {expected}"),
+        label: format!("expected {expected}"),
+        help: Some("write numbers with digits and a decimal point, e.g. `2` or `76.5`".into()),
+    }
+}
+
+fn bad_date(column: &str, text: &str) -> Problem {
+    Problem {
+        missing_column: None,
+        code: Code::MalformedDate,
+        column: Some(column.to_string()),
+        message: format!("`{text}` is not a date"),
+        label: "expected a date such as 2021-03-04".into(),
+        help: Some("write dates as year-month-day: `2021-03-04` (or `2021/3/4`)".into()),
+    }
+}
+
+fn kind_words(kind: NumberKind) -> &'static str {
+    match kind {
+        NumberKind::Count => "a whole number",
+        NumberKind::Number => "a number",
+        NumberKind::Percent => "a percent",
+        NumberKind::Points => "a number of points",
+    }
+}
+
+/// A number of a kind: a percent may be written `76.5%` or `76.5`; a count is whole.
+fn number_of_kind(text: &str, kind: NumberKind) -> Option<Decimal> {
+    let n = parse_number(text, kind == NumberKind::Percent)?;
+    (kind != NumberKind::Count || (n.fract().is_zero() && n >= Decimal::ZERO)).then_some(n)
+}
+
+/// An exact decimal; with `percent`, a trailing `%` is allowed.
+pub(crate) fn parse_number(text: &str, percent: bool) -> Option<Decimal> {
+    let t = text.trim();
+    let t = match t.strip_suffix(['%', '％']) {
+        Some(number) if percent => number.trim_end(),
+        _ => t,
+    };
+    let t = t.strip_prefix('+').unwrap_or(t);
+    if t.is_empty()
+        || !t
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+    {
+        return None;
+    }
+    Decimal::from_str_exact(t)
+        .or_else(|_| Decimal::from_str(t))
+        .ok()
+        .filter(|_| t.len() <= 30)
+}
+
+/// `2021-03-04`, `2021/3/4`, `2021.3.4` or `2021年3月4日`, optionally followed by a time.
+pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
+    let day = text.split([' ', 'T']).next()?.trim();
+    let parts: Vec<&str> = day
+        .split(['-', '/', '.', '年', '月', '日'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let [y, m, d] = parts.as_slice() else {
+        return None;
+    };
+    if y.len() != 4 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_lowercase().as_str() {
+        "true" | "yes" | "y" | "t" | "1" | "是" | "有" | "已" | "√" | "✓" => Some(true),
+        "false" | "no" | "n" | "f" | "0" | "否" | "无" | "未" | "×" | "✗" => Some(false),
+        _ => None,
+    }
+}
+
+/// Whether some rule looks at the dates of a fact's rows.
+fn fact_needs_date(policy: &ir::Policy, fact: &str) -> bool {
+    let mut needs = false;
+    for rule in policy
+        .sections
+        .iter()
+        .flat_map(|s| s.rules.iter().chain(s.items.iter().flat_map(|i| &i.rules)))
+    {
+        match &rule.kind {
+            ir::RuleKind::When { condition, .. } => needs |= cond_needs_date(condition, None, fact),
+            ir::RuleKind::Count {
+                fact: f,
+                filter: Some(c),
+                ..
+            }
+            | ir::RuleKind::Missing {
+                fact: f,
+                filter: Some(c),
+                ..
+            } => {
+                needs |= cond_needs_date(c, Some(f), fact);
+            }
+            _ => {}
+        }
+    }
+    needs
+}
+
+fn cond_needs_date(c: &ir::Cond, row_fact: Option<&str>, fact: &str) -> bool {
+    match c {
+        ir::Cond::And(a, b) | ir::Cond::Or(a, b) => {
+            cond_needs_date(a, row_fact, fact) || cond_needs_date(b, row_fact, fact)
+        }
+        ir::Cond::Not(a) => cond_needs_date(a, row_fact, fact),
+        ir::Cond::EachMonth { fact: f, .. } => f == fact,
+        ir::Cond::Compare { left, right, .. } => {
+            row_fact == Some(fact) && (expr_is_date(left) || expr_is_date(right))
+        }
+        ir::Cond::In { .. } | ir::Cond::Flag(_) | ir::Cond::Happened(_) => false,
+    }
+}
+
+fn expr_is_date(e: &ir::Expr) -> bool {
+    match e {
+        ir::Expr::Field(name) => name == "date",
+        ir::Expr::Shift { base, .. } => expr_is_date(base),
+        _ => false,
+    }
+}

@@ -1,0 +1,227 @@
+//! `kaohe run` and `kaohe explain` end to end, on the shipped example.
+
+use assert_cmd::Command;
+
+const POLICY: &str = "policies/example/example.policy";
+const FACTS: &str = "policies/example/facts/2021.csv";
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("kaohe")
+        .expect("the kaohe binary is built")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .expect("kaohe runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn run_prints_a_ranked_table() {
+    let (code, stdout, stderr) = run(&["run", POLICY, "--facts", FACTS]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "");
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn run_csv_has_rank_unit_total_and_sections() {
+    let (code, stdout, _) = run(&["run", POLICY, "--facts", FACTS, "--format", "csv"]);
+    assert_eq!(code, 0);
+    let mut lines = stdout.lines();
+    assert_eq!(
+        lines.next(),
+        Some("rank,unit,total,Discipline,Budget performance,Party discipline,Informatization")
+    );
+    assert_eq!(lines.next(), Some("1,办公室,9,2,2,0,5"));
+    assert_eq!(lines.count(), 4);
+}
+
+#[test]
+fn run_json_numbers_are_decimal_strings() {
+    let (code, stdout, _) = run(&["run", POLICY, "--facts", FACTS, "--format", "json"]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("valid JSON");
+    let units = json["units"].as_array().expect("units");
+    assert_eq!(units.len(), 5);
+    let last = &units[4];
+    assert_eq!(last["unit"], "机关党委");
+    assert_eq!(last["total"], "0");
+    assert_eq!(last["rank"], 5);
+    let party = &last["sections"][2];
+    assert_eq!(party["name"], "Party discipline");
+    assert_eq!(party["score"], "-7");
+    assert_eq!(party["rules"][0]["amount"], "-4");
+    assert_eq!(party["rules"][0]["capped"], false);
+    assert_eq!(
+        json["units"][3]["sections"][1]["rules"][0]["clause"],
+        "deduct 0.5 per project of execution_rate where value < 80%, cap 2"
+    );
+}
+
+#[test]
+fn a_compiled_policy_gives_identical_results() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let compiled = dir
+        .path()
+        .join("example.json")
+        .to_string_lossy()
+        .into_owned();
+    assert_eq!(run(&["build", POLICY, "-o", &compiled]).0, 0);
+    for format in ["table", "json", "csv"] {
+        let from_source = run(&["run", POLICY, "--facts", FACTS, "--format", format]);
+        let from_compiled = run(&["run", &compiled, "--facts", FACTS, "--format", format]);
+        assert_eq!(from_source.0, 0);
+        // The JSON names its source: compare everything else.
+        let strip = |s: &str| s.replace(&compiled, POLICY);
+        assert_eq!(
+            strip(&from_compiled.1).replace("\"source\": \"policies/example/example.policy\"", ""),
+            from_source
+                .1
+                .replace("\"source\": \"policies/example/example.policy\"", ""),
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn facts_may_be_given_in_one_or_several_flags() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(FACTS))
+            .expect("facts");
+    let mut lines = text.lines();
+    let header = lines.next().expect("header");
+    let rows: Vec<&str> = lines.collect();
+    let (a, b) = rows.split_at(rows.len() / 2);
+    let a_path = dir.path().join("a.csv");
+    let b_path = dir.path().join("b.csv");
+    std::fs::write(&a_path, format!("{header}\n{}\n", a.join("\n"))).expect("write");
+    std::fs::write(&b_path, format!("{header}\n{}\n", b.join("\n"))).expect("write");
+    let (a_arg, b_arg) = (
+        a_path.to_string_lossy().into_owned(),
+        b_path.to_string_lossy().into_owned(),
+    );
+    let whole = run(&["run", POLICY, "--facts", FACTS, "--format", "csv"]).1;
+    let one_flag = run(&["run", POLICY, "--facts", &a_arg, &b_arg, "--format", "csv"]).1;
+    let two_flags = run(&[
+        "run", POLICY, "--facts", &a_arg, "--facts", &b_arg, "--format", "csv",
+    ])
+    .1;
+    assert_eq!(one_flag, whole);
+    assert_eq!(two_flags, whole);
+}
+
+#[test]
+fn output_file_is_written() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("scores.csv");
+    let out_arg = out.to_string_lossy().into_owned();
+    let (code, stdout, _) = run(&[
+        "run", POLICY, "--facts", FACTS, "--format", "csv", "-o", &out_arg,
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(stdout, "");
+    assert!(std::fs::read_to_string(&out)
+        .expect("written")
+        .starts_with("rank,unit,total"));
+}
+
+#[test]
+fn bad_fact_rows_exit_1_and_score_nothing() {
+    let (code, stdout, stderr) = run(&[
+        "run",
+        "--color=never",
+        "tests/fixtures/eval/err_bad_rows/case.policy",
+        "--facts",
+        "tests/fixtures/eval/err_bad_rows/facts.csv",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("[E041] Error: `财务处` is not an assessed unit"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("error: nothing was scored: the fact files have errors\n"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_missing_fact_file_exits_1() {
+    let (code, _, stderr) = run(&["run", "--color=never", POLICY, "--facts", "no/such.csv"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("[E009] Error: cannot read `no/such.csv`: no such file"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn run_usage_errors_exit_2() {
+    assert_eq!(run(&["run", POLICY]).0, 2);
+    assert_eq!(
+        run(&["run", POLICY, "--facts", FACTS, "--format", "xml"]).0,
+        2
+    );
+    assert_eq!(run(&["explain", POLICY, "--facts", FACTS]).0, 2);
+}
+
+#[test]
+fn explain_gives_the_receipt_of_one_unit() {
+    let (code, stdout, stderr) =
+        run(&["explain", POLICY, "--facts", FACTS, "--unit", "计划财务处"]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn explain_json_carries_rows_and_arithmetic() {
+    let (code, stdout, _) = run(&[
+        "explain",
+        POLICY,
+        "--facts",
+        FACTS,
+        "--unit",
+        "机关党委",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("valid JSON");
+    assert_eq!(json["unit"], "机关党委");
+    assert_eq!(json["rank"], 5);
+    assert_eq!(json["of"], 5);
+    let rule = &json["sections"][2]["rules"][0];
+    assert_eq!(rule["line"], 28);
+    assert_eq!(
+        rule["arithmetic"],
+        "each `case` once, at its highest amount: 4"
+    );
+    assert_eq!(rule["rows"].as_array().map(Vec::len), Some(2));
+    assert_eq!(rule["rows"][1]["line"], 5);
+    assert_eq!(rule["rows"][1]["file"], FACTS);
+}
+
+#[test]
+fn explain_of_an_unknown_unit_suggests_one() {
+    let (code, _, stderr) = run(&[
+        "explain",
+        "--color=never",
+        POLICY,
+        "--facts",
+        FACTS,
+        "--unit",
+        "财务处",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("`财务处` is not an assessed unit"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean `计划财务处`?"), "{stderr}");
+}

@@ -1,0 +1,105 @@
+//! Eval-stage fixtures: each `tests/fixtures/eval/<case>/` holds `case.policy`, its fact files,
+//! optionally `units.csv`, and `expected.csv` with every unit's total and rank computed by hand
+//! (the arithmetic is written in the policy's comments). The scores must equal those, and the
+//! table and JSON outputs are snapshotted. `err_*` cases snapshot their fact-file diagnostics.
+
+use std::path::{Path, PathBuf};
+
+use kaohe::diagnostic::render;
+use kaohe::eval::{score, Run};
+use kaohe::span::SourceMap;
+
+/// Paths relative to the crate root, so snapshots do not depend on where the checkout is.
+fn relative(path: &Path) -> PathBuf {
+    path.strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[test]
+fn eval_fixtures() {
+    insta::glob!("fixtures/eval/*/case.policy", |path| {
+        let dir = path.parent().expect("a case folder");
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text = std::fs::read_to_string(path).expect("policy is readable");
+        let mut sources = SourceMap::new();
+        let file = sources.add(relative(path).display().to_string(), text.clone());
+        let checked = kaohe::compile(&sources, file);
+        let policy = checked
+            .policy
+            .unwrap_or_else(|| panic!("{name}: {}", render(&checked.diagnostics, &sources, false)));
+
+        let mut facts: Vec<PathBuf> = std::fs::read_dir(dir)
+            .expect("case folder")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                let file = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                (file.ends_with(".csv") || file.ends_with(".jsonl"))
+                    && file != "units.csv"
+                    && file != "expected.csv"
+            })
+            .map(|p| relative(&p))
+            .collect();
+        facts.sort();
+        let units_file = dir.join("units.csv");
+        let units = if units_file.exists() {
+            Some(kaohe::facts::read_units_file(&units_file).expect("units file"))
+        } else {
+            (!policy.units.is_empty()).then(|| policy.units.clone())
+        };
+        let run = Run {
+            files: &facts,
+            units,
+            strict: name.contains("strict"),
+            explain: None,
+        };
+        let scored = score(&policy, &run, &mut sources);
+        let diagnostics = render(&scored.problems.diagnostics, &sources, false);
+
+        let output = if name.starts_with("err_") {
+            assert!(scored.results.is_none(), "{name}: bad facts were scored");
+            diagnostics
+        } else {
+            let results = scored
+                .results
+                .unwrap_or_else(|| panic!("{name}: {diagnostics}"));
+            let expected = std::fs::read_to_string(dir.join("expected.csv")).expect("expected.csv");
+            for line in expected.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+                let cells: Vec<&str> = line.split(',').collect();
+                let (unit, total, rank) = (cells[0], cells[1], cells[2]);
+                let got = results
+                    .units
+                    .iter()
+                    .find(|u| u.unit == unit)
+                    .unwrap_or_else(|| panic!("{name}: no unit {unit}"));
+                assert_eq!(
+                    kaohe::report::number(got.total),
+                    total,
+                    "{name}: total of {unit}"
+                );
+                assert_eq!(got.rank.to_string(), rank, "{name}: rank of {unit}");
+            }
+            assert_eq!(
+                results.units.len(),
+                expected
+                    .lines()
+                    .skip(1)
+                    .filter(|l| !l.trim().is_empty())
+                    .count(),
+                "{name}: units"
+            );
+            let json = serde_json::to_string_pretty(&kaohe::report::json(&results)).expect("json");
+            format!("{}\n{json}\n{diagnostics}", kaohe::report::table(&results))
+        };
+        insta::with_settings!({ description => text, omit_expression => true }, {
+            insta::assert_snapshot!(output);
+        });
+    });
+}
