@@ -400,13 +400,14 @@ impl<'p> Evaluator<'p> {
             if !matches!(fact.shape, Shape::Flag | Shape::Measure(_)) || keyed {
                 continue;
             }
-            let lacking: Vec<&str> = self
+            let mut lacking: Vec<&str> = self
                 .units
                 .iter()
                 .zip(&self.state)
                 .filter(|(_, s)| s.facts[f].rows == 0)
                 .map(|(u, _)| u.as_str())
                 .collect();
+            lacking.sort_unstable();
             if lacking.is_empty() {
                 continue;
             }
@@ -434,10 +435,18 @@ impl<'p> Evaluator<'p> {
             } else {
                 Diagnostic::warning(Code::MissingFact, message)
             };
-            problems.push(d.with_help(format!(
-                "add a `{}` row for each unit, or run without `--strict` to accept it",
-                fact.name
-            )));
+            let help = if strict {
+                format!(
+                    "add a `{}` row for each unit, or run without `--strict` to accept the default",
+                    fact.name
+                )
+            } else {
+                format!(
+                    "add a `{}` row for each unit (`--strict` makes this an error)",
+                    fact.name
+                )
+            };
+            problems.push(d.with_help(help));
         }
     }
 
