@@ -6,12 +6,59 @@ use std::path::{Path, PathBuf};
 
 use kaohe::diagnostic::render;
 use kaohe::eval::{score, Run};
+use kaohe::ir;
+use kaohe::results::{Results, UnitResult};
+use rust_decimal::Decimal;
 use kaohe::span::SourceMap;
 
 fn relative(path: &Path) -> PathBuf {
     path.strip_prefix(env!("CARGO_MANIFEST_DIR"))
         .map(Path::to_path_buf)
         .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The example facts exercise the whole policy: every rule takes or gives points for some unit,
+/// and every cap that can bind (its rule can reach more than the cap) binds for some unit.
+fn every_rule_fires_and_every_cap_binds(policy: &ir::Policy, results: &Results, path: &Path) {
+    let rules: Vec<&ir::Rule> =
+        policy.sections.iter().flat_map(|s| s.items.iter().flat_map(|i| &i.rules).chain(&s.rules)).collect();
+    let outcomes = |u: &UnitResult| -> Vec<(Decimal, bool)> {
+        u.sections
+            .iter()
+            .flat_map(|s| s.items.iter().flat_map(|i| &i.rules).chain(&s.rules))
+            .map(|r| (r.raw, r.capped))
+            .collect()
+    };
+    let per_unit: Vec<Vec<(Decimal, bool)>> = results.units.iter().map(outcomes).collect();
+    for (i, rule) in rules.iter().enumerate() {
+        let fires = per_unit.iter().any(|o| !o[i].0.is_zero());
+        assert!(fires, "{}: `{}` never takes or gives points in the example facts", path.display(), rule.clause);
+        let Some(cap) = rule.cap else { continue };
+        if largest_amount(policy, rule).is_some_and(|most| most <= cap) {
+            continue;
+        }
+        let binds = per_unit.iter().any(|o| o[i].1);
+        assert!(binds, "{}: the cap of `{}` never binds in the example facts", path.display(), rule.clause);
+    }
+}
+
+/// The most a rule can count, when that is bounded by the policy alone.
+fn largest_amount(policy: &ir::Policy, rule: &ir::Rule) -> Option<Decimal> {
+    let set_size = |fact: &str, field: &str| {
+        let f = policy.facts.iter().find(|f| f.name == fact)?;
+        match &f.fields.iter().find(|x| x.name == field)?.kind {
+            ir::FieldKind::Set(values) => Some(Decimal::from(values.len())),
+            _ => None,
+        }
+    };
+    match &rule.kind {
+        ir::RuleKind::Missing { rate, required, .. } => Some(*rate * Decimal::from(required.len())),
+        ir::RuleKind::Count { rate, fact, per, .. } => match per.as_slice() {
+            [ir::Per::Distinct(k)] => set_size(fact, k).map(|n| *rate * n),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 #[test]
@@ -73,6 +120,7 @@ fn policies_compile_and_score() {
             checked_units += 1;
         }
         assert!(checked_units >= 3, "verify at least three units by hand");
+        every_rule_fires_and_every_cap_binds(&policy, &results, path);
         let json = serde_json::to_string_pretty(&kaohe::report::json(&results)).expect("json");
         insta::assert_snapshot!(format!("{}\n{json}", kaohe::report::table(&results)));
     });
