@@ -8,8 +8,8 @@ use kaohe::diagnostic::render;
 use kaohe::eval::{score, Run};
 use kaohe::ir;
 use kaohe::results::{Results, UnitResult};
-use rust_decimal::Decimal;
 use kaohe::span::SourceMap;
+use rust_decimal::Decimal;
 
 fn relative(path: &Path) -> PathBuf {
     path.strip_prefix(env!("CARGO_MANIFEST_DIR"))
@@ -20,8 +20,11 @@ fn relative(path: &Path) -> PathBuf {
 /// The example facts exercise the whole policy: every rule takes or gives points for some unit,
 /// and every cap that can bind (its rule can reach more than the cap) binds for some unit.
 fn every_rule_fires_and_every_cap_binds(policy: &ir::Policy, results: &Results, path: &Path) {
-    let rules: Vec<&ir::Rule> =
-        policy.sections.iter().flat_map(|s| s.items.iter().flat_map(|i| &i.rules).chain(&s.rules)).collect();
+    let rules: Vec<&ir::Rule> = policy
+        .sections
+        .iter()
+        .flat_map(|s| s.items.iter().flat_map(|i| &i.rules).chain(&s.rules))
+        .collect();
     let outcomes = |u: &UnitResult| -> Vec<(Decimal, bool)> {
         u.sections
             .iter()
@@ -32,13 +35,23 @@ fn every_rule_fires_and_every_cap_binds(policy: &ir::Policy, results: &Results, 
     let per_unit: Vec<Vec<(Decimal, bool)>> = results.units.iter().map(outcomes).collect();
     for (i, rule) in rules.iter().enumerate() {
         let fires = per_unit.iter().any(|o| !o[i].0.is_zero());
-        assert!(fires, "{}: `{}` never takes or gives points in the example facts", path.display(), rule.clause);
+        assert!(
+            fires,
+            "{}: `{}` never takes or gives points in the example facts",
+            path.display(),
+            rule.clause
+        );
         let Some(cap) = rule.cap else { continue };
         if largest_amount(policy, rule).is_some_and(|most| most <= cap) {
             continue;
         }
         let binds = per_unit.iter().any(|o| o[i].1);
-        assert!(binds, "{}: the cap of `{}` never binds in the example facts", path.display(), rule.clause);
+        assert!(
+            binds,
+            "{}: the cap of `{}` never binds in the example facts",
+            path.display(),
+            rule.clause
+        );
     }
 }
 
@@ -53,12 +66,73 @@ fn largest_amount(policy: &ir::Policy, rule: &ir::Rule) -> Option<Decimal> {
     };
     match &rule.kind {
         ir::RuleKind::Missing { rate, required, .. } => Some(*rate * Decimal::from(required.len())),
-        ir::RuleKind::Count { rate, fact, per, .. } => match per.as_slice() {
+        ir::RuleKind::Count {
+            rate, fact, per, ..
+        } => match per.as_slice() {
             [ir::Per::Distinct(k)] => set_size(fact, k).map(|n| *rate * n),
             _ => None,
         },
         _ => None,
     }
+}
+
+/// Evaluates hand arithmetic: decimals, `+`, `−` (or `-`), `×` (or `*`) and parentheses.
+fn evaluate(text: &str) -> Option<Decimal> {
+    let mut spaced = String::new();
+    for c in text.chars() {
+        if matches!(c, '(' | ')' | '+' | '−' | '-' | '×' | '*') {
+            spaced.extend([' ', c, ' ']);
+        } else {
+            spaced.push(c);
+        }
+    }
+    let tokens: Vec<String> = spaced.split_whitespace().map(str::to_string).collect();
+    let mut at = 0;
+    let value = sum(&tokens, &mut at)?;
+    (at == tokens.len()).then_some(value)
+}
+
+fn sum(t: &[String], at: &mut usize) -> Option<Decimal> {
+    let mut value = product(t, at)?;
+    while let Some(op) = t
+        .get(*at)
+        .map(String::as_str)
+        .filter(|op| matches!(*op, "+" | "−" | "-"))
+    {
+        *at += 1;
+        let rhs = product(t, at)?;
+        value = if op == "+" { value + rhs } else { value - rhs };
+    }
+    Some(value)
+}
+
+fn product(t: &[String], at: &mut usize) -> Option<Decimal> {
+    let mut value = atom(t, at)?;
+    while matches!(t.get(*at).map(String::as_str), Some("×" | "*")) {
+        *at += 1;
+        value *= atom(t, at)?;
+    }
+    Some(value)
+}
+
+fn atom(t: &[String], at: &mut usize) -> Option<Decimal> {
+    let token = t.get(*at)?;
+    *at += 1;
+    if token == "(" {
+        let value = sum(t, at)?;
+        (t.get(*at)? == ")").then(|| *at += 1)?;
+        return Some(value);
+    }
+    token.parse().ok()
+}
+
+#[test]
+fn hand_arithmetic_is_read_right() {
+    assert_eq!(
+        evaluate("2 − 4 × 0.1 + (3 - 1) * 2"),
+        Some(Decimal::new(56, 1))
+    );
+    assert_eq!(evaluate("2 +"), None);
 }
 
 #[test]
@@ -101,27 +175,40 @@ fn policies_compile_and_score() {
             .expect("expected.csv: totals computed by hand");
         let mut checked_units = 0;
         for line in expected.lines().skip(1).filter(|l| !l.trim().is_empty()) {
-            let cells: Vec<&str> = line.split(',').collect();
+            let cells: Vec<&str> = line.splitn(4, ',').collect();
+            let (unit, total, rank, arithmetic) = (
+                cells[0],
+                cells[1],
+                cells[2],
+                cells.get(3).copied().unwrap_or(""),
+            );
+            // The hand arithmetic must itself come to the stated total …
+            let by_hand = evaluate(arithmetic)
+                .unwrap_or_else(|| panic!("{unit}: cannot read `{arithmetic}`"));
+            assert_eq!(
+                kaohe::report::number(by_hand),
+                total,
+                "{unit}: `{arithmetic}` does not come to {total}"
+            );
+            // … and kaohe must agree.
             let got = results
                 .units
                 .iter()
-                .find(|u| u.unit == cells[0])
-                .unwrap_or_else(|| panic!("no unit {}", cells[0]));
-            assert_eq!(
-                kaohe::report::number(got.total),
-                cells[1],
-                "total of {}",
-                cells[0]
-            );
+                .find(|u| u.unit == unit)
+                .unwrap_or_else(|| panic!("no unit {unit}"));
+            assert_eq!(kaohe::report::number(got.total), total, "total of {unit}");
             // A rank left empty depends on the random units and is not checked by hand.
-            if !cells.get(2).is_none_or(|r| r.is_empty()) {
-                assert_eq!(got.rank.to_string(), cells[2], "rank of {}", cells[0]);
+            if !rank.is_empty() {
+                assert_eq!(got.rank.to_string(), rank, "rank of {unit}");
             }
             checked_units += 1;
         }
         assert!(checked_units >= 3, "verify at least three units by hand");
         every_rule_fires_and_every_cap_binds(&policy, &results, path);
         let json = serde_json::to_string_pretty(&kaohe::report::json(&results)).expect("json");
-        insta::assert_snapshot!(format!("{}\n{json}", kaohe::report::table(&results)));
+        // The expected results live with the policy they belong to.
+        insta::with_settings!({ snapshot_path => dir.join("snapshots"), prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(format!("{}\n{json}", kaohe::report::table(&results)));
+        });
     });
 }
