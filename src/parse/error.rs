@@ -6,25 +6,6 @@ use super::lower::Cx;
 use super::Rule;
 use crate::diagnostic::{Code, Diagnostic};
 
-/// Words a line may start with, for "did you mean" on an unknown first word.
-const LINE_KEYWORDS: &[&str] = &[
-    "policy",
-    "year",
-    "total",
-    "bonus",
-    "units",
-    "assessors",
-    "fact",
-    "calendar",
-    "holidays",
-    "workdays",
-    "section",
-    "item",
-    "responsible",
-    "deduct",
-    "award",
-];
-
 /// One syntax error of a line whose text is `line`.
 pub(super) fn syntax(cx: &Cx, line: &str, err: Error<Rule>) -> Diagnostic {
     let pos = match err.location {
@@ -39,7 +20,7 @@ pub(super) fn syntax(cx: &Cx, line: &str, err: Error<Rule>) -> Diagnostic {
         }
     };
     let first_word = &line[..token_len(line)];
-    if pos == 0 && !LINE_KEYWORDS.contains(&first_word) {
+    if pos == 0 && !super::STATEMENT_KEYWORDS.contains(&first_word) {
         return unknown_keyword(cx, line);
     }
 
@@ -87,7 +68,7 @@ fn unknown_keyword(cx: &Cx, line: &str) -> Diagnostic {
             span,
             "a line starts with a keyword such as `deduct`, `item` or `fact`",
         );
-    let best = LINE_KEYWORDS
+    let best = super::STATEMENT_KEYWORDS
         .iter()
         .map(|k| (strsim::levenshtein(k, &word.to_lowercase()), *k))
         .min();
@@ -97,7 +78,7 @@ fn unknown_keyword(cx: &Cx, line: &str) -> Diagnostic {
         }
         _ => d.with_help(format!(
             "the line keywords are {}",
-            LINE_KEYWORDS
+            super::STATEMENT_KEYWORDS
                 .iter()
                 .map(|k| format!("`{k}`"))
                 .collect::<Vec<_>>()

@@ -24,30 +24,11 @@ pub(super) struct LogicalLine {
     pub broken: bool,
 }
 
-/// Words that start a statement: a line starting with one never continues the line above.
-const STATEMENT_WORDS: &[&str] = &[
-    "policy",
-    "year",
-    "total",
-    "bonus",
-    "units",
-    "assessors",
-    "fact",
-    "calendar",
-    "holidays",
-    "workdays",
-    "section",
-    "item",
-    "responsible",
-    "deduct",
-    "award",
-];
-
 fn starts_statement(body: &str) -> bool {
     let word_end = body
         .find(|c: char| !(c.is_alphanumeric() || c == '_'))
         .unwrap_or(body.len());
-    STATEMENT_WORDS.contains(&&body[..word_end])
+    super::STATEMENT_KEYWORDS.contains(&&body[..word_end])
 }
 
 const TAB_WIDTH: usize = 4;

@@ -29,6 +29,26 @@ mod grammar {
 
 use grammar::{PolicyParser, Rule};
 
+/// Words a statement starts with: a line starting with one never continues
+/// the line above, and a line starting with another word is told which exist.
+const STATEMENT_KEYWORDS: &[&str] = &[
+    "policy",
+    "year",
+    "total",
+    "bonus",
+    "units",
+    "assessors",
+    "fact",
+    "calendar",
+    "holidays",
+    "workdays",
+    "section",
+    "item",
+    "responsible",
+    "deduct",
+    "award",
+];
+
 /// The result of parsing one file: the tree (as much as could be read) and every diagnostic.
 #[derive(Debug)]
 pub struct Parsed {
