@@ -16,7 +16,7 @@ use crate::ast::{self, *};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::{FileId, SourceMap, Span};
 
-type Result<T> = std::result::Result<T, Diagnostic>;
+pub(super) type Result<T> = std::result::Result<T, Diagnostic>;
 
 /// Where the line being lowered sits in its file.
 pub(super) struct Cx<'a> {
@@ -93,6 +93,27 @@ fn is_keyword(rule: Rule) -> bool {
             | k_at
             | k_least
             | k_not
+            | k_bonus_section
+            | k_discretionary
+            | zh_fen
+            | zh_among
+            | zh_de
+            | zh_time
+            | zh_by
+            | zh_times
+            | zh_discretion
+            | zh_unless
+            | zh_when
+            | zh_cap
+            | zh_same
+            | zh_not_cumulative
+            | zh_measure
+            | zh_or_more
+            | zh_each_month
+            | zh_at_least_words
+            | zh_one_of
+            | zh_semicolon
+            | zh_each_missing
             | EOI
     )
 }
@@ -148,7 +169,7 @@ impl<'a> Cx<'a> {
 
     /// The span of a pair, without the whitespace and comments pest skips
     /// before an optional part that turns out to be absent.
-    fn span(&self, pair: &Pair<Rule>) -> Span {
+    pub(super) fn span(&self, pair: &Pair<Rule>) -> Span {
         let s = pair.as_span();
         self.span_at(s.start(), s.start() + code_len(s.as_str()))
     }
@@ -162,7 +183,7 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn unexpected<T>(&self, pair: &Pair<Rule>) -> Result<T> {
+    pub(super) fn unexpected<T>(&self, pair: &Pair<Rule>) -> Result<T> {
         Err(Diagnostic::bug(
             self.span(pair),
             format!("unexpected {:?}", pair.as_rule()),
@@ -296,7 +317,7 @@ impl<'a> Cx<'a> {
     fn field(&self, pair: Pair<Rule>) -> Result<FieldDecl> {
         let span = self.span(&pair);
         let mut kids = self.kids(pair);
-        let name = self.ident(kids.expect(Rule::ident)?);
+        let name = canonical_field(self.ident(kids.expect(Rule::ident)?));
         let kind = if let Some(set) = kids.take(Rule::field_set) {
             FieldKind::Set(self.set(self.kids(set).expect(Rule::set)?)?)
         } else if let Some(ty) = kids.take(Rule::field_type) {
@@ -333,7 +354,7 @@ impl<'a> Cx<'a> {
 
     fn section(&self, pair: Pair<Rule>) -> Result<Section> {
         let span = self.span(&pair);
-        let bonus = first_inner_rule(&pair) == Some(Rule::k_bonus);
+        let bonus = matches!(first_inner_rule(&pair), Some(Rule::k_bonus | Rule::k_bonus_section));
         let mut kids = self.kids(pair);
         let name = self.text(kids.expect(Rule::text)?)?;
         let worth = kids.take(Rule::worth).map(|w| self.worth(w)).transpose()?;
@@ -383,22 +404,29 @@ impl<'a> Cx<'a> {
     fn rule(&self, pair: Pair<Rule>) -> Result<ast::Rule> {
         let span = self.span(&pair);
         let mut kids = self.kids(pair);
-        let verb_pair = kids.expect(Rule::verb)?;
-        let verb = match first_inner_rule(&verb_pair) {
-            Some(Rule::k_deduct) => Verb::Deduct,
-            Some(Rule::k_award) => Verb::Award,
-            _ => return self.unexpected(&verb_pair),
+        let Some(first) = kids.next() else {
+            return Err(Diagnostic::bug(span, "an empty rule"));
         };
-        let Some(body_pair) = kids.next() else {
-            return Err(Diagnostic::bug(span, "a rule without a body"));
-        };
-        let body = match body_pair.as_rule() {
-            Rule::table_rule => self.table(body_pair)?,
-            Rule::amount_rule => self.amount_rule(body_pair)?,
-            Rule::discretionary_rule => RuleBody::Discretionary {
-                fact: self.ident(self.kids(body_pair).expect(Rule::ident)?),
-            },
-            _ => return self.unexpected(&body_pair),
+        let (verb, body) = if first.as_rule() == Rule::verb {
+            let verb = match first_inner_rule(&first) {
+                Some(Rule::k_deduct) => Verb::Deduct,
+                Some(Rule::k_award) => Verb::Award,
+                _ => return self.unexpected(&first),
+            };
+            let Some(body_pair) = kids.next() else {
+                return Err(Diagnostic::bug(span, "a rule without a body"));
+            };
+            let body = match body_pair.as_rule() {
+                Rule::table_rule => self.table(body_pair)?,
+                Rule::amount_rule => self.amount_rule(body_pair)?,
+                Rule::discretionary_rule => RuleBody::Discretionary {
+                    fact: self.ident(self.kids(body_pair).expect(Rule::ident)?),
+                },
+                _ => return self.unexpected(&body_pair),
+            };
+            (verb, body)
+        } else {
+            self.zh_rule(first)?
         };
         let mut rule = ast::Rule {
             verb,
@@ -435,7 +463,9 @@ impl<'a> Cx<'a> {
                     rule.once_per = Some(self.ident(self.kids(m).expect(Rule::ident)?))
                 }
                 Rule::otherwise => {
-                    rule.otherwise = Some(self.amount(self.kids(m).expect(Rule::amount)?)?)
+                    let mut kids = self.kids(m);
+                    kids.take(Rule::zh_verb);
+                    rule.otherwise = Some(self.amount(kids.expect(Rule::amount)?)?);
                 }
                 _ => rule.responsible = Some(self.responsible(m)?),
             }
@@ -576,7 +606,7 @@ impl<'a> Cx<'a> {
 
     /// A whole condition; one too large to be a person's is refused before
     /// the recursive stages see it (and run out of stack).
-    fn top_condition(&self, pair: Pair<Rule>) -> Result<Condition> {
+    pub(super) fn top_condition(&self, pair: Pair<Rule>) -> Result<Condition> {
         const MAX_OPERATORS: usize = 64;
         let operators = pair
             .clone()
@@ -641,9 +671,19 @@ impl<'a> Cx<'a> {
         let mut kids = self.kids(pair.clone());
         let kind = match rule {
             Rule::each_month => {
-                let at_least = self.number(kids.expect(Rule::number)?)?;
-                let fact = self.ident(kids.expect(Rule::ident)?);
-                ConditionKind::EachMonth { at_least, fact }
+                // `each month has at least 4 info_report` / `每月 info_report 不少于4篇`
+                let (mut at_least, mut fact) = (None, None);
+                for kid in kids.pairs {
+                    match kid.as_rule() {
+                        Rule::number => at_least = Some(self.number(kid)?),
+                        Rule::ident => fact = Some(self.ident(kid)),
+                        _ => {}
+                    }
+                }
+                match (at_least, fact) {
+                    (Some(at_least), Some(fact)) => ConditionKind::EachMonth { at_least, fact },
+                    _ => return Err(Diagnostic::bug(span, "`each month` without its number or fact")),
+                }
             }
             Rule::membership => {
                 let operand = self.operand(kids.expect(Rule::operand)?)?;
@@ -659,12 +699,12 @@ impl<'a> Cx<'a> {
                 let left = self.operand(kids.expect(Rule::operand)?)?;
                 let op_pair = kids.expect(Rule::cmp_op)?;
                 let op = match op_pair.as_str() {
-                    "<" | "＜" => CompareOp::Lt,
-                    "<=" | "≤" => CompareOp::Le,
-                    ">" | "＞" => CompareOp::Gt,
-                    ">=" | "≥" => CompareOp::Ge,
-                    "=" | "==" | "＝" => CompareOp::Eq,
-                    "!=" | "≠" => CompareOp::Ne,
+                    "<" | "＜" | "低于" | "不足" | "少于" => CompareOp::Lt,
+                    "<=" | "≤" | "不超过" | "不高于" | "不多于" => CompareOp::Le,
+                    ">" | "＞" | "高于" | "超过" | "多于" => CompareOp::Gt,
+                    ">=" | "≥" | "不低于" | "不少于" | "达到" | "达" => CompareOp::Ge,
+                    "=" | "==" | "＝" | "等于" | "为" => CompareOp::Eq,
+                    "!=" | "≠" | "不等于" | "不为" => CompareOp::Ne,
                     _ => return self.unexpected(&op_pair),
                 };
                 let right = self.operand(kids.expect(Rule::operand)?)?;
@@ -686,7 +726,7 @@ impl<'a> Cx<'a> {
         let kind = match value.as_rule() {
             Rule::date => OperandKind::Date(self.date(value)?),
             Rule::number => OperandKind::Number(self.number(value)?),
-            Rule::ident => OperandKind::Name(self.ident(value)),
+            Rule::ident => OperandKind::Name(canonical_field(self.ident(value))),
             _ => return self.unexpected(&value),
         };
         let Some(sign) = kids.take(Rule::shift_op) else {
@@ -698,8 +738,8 @@ impl<'a> Cx<'a> {
         }
         let unit_pair = kids.expect(Rule::duration)?;
         let unit = match first_inner_rule(&unit_pair) {
-            Some(Rule::k_workdays) => DurationUnit::Workdays,
-            Some(Rule::k_days) => DurationUnit::Days,
+            Some(Rule::k_workdays | Rule::zh_workdays) => DurationUnit::Workdays,
+            Some(Rule::k_days | Rule::zh_days) => DurationUnit::Days,
             _ => return self.unexpected(&unit_pair),
         };
         let base = Box::new(Operand {
@@ -712,7 +752,7 @@ impl<'a> Cx<'a> {
         })
     }
 
-    fn set(&self, pair: Pair<Rule>) -> Result<Vec<Ident>> {
+    pub(super) fn set(&self, pair: Pair<Rule>) -> Result<Vec<Ident>> {
         self.kids(pair).pairs.map(|n| self.name(n)).collect()
     }
 
@@ -720,7 +760,7 @@ impl<'a> Cx<'a> {
         self.kids(pair).pairs.map(|n| self.name(n)).collect()
     }
 
-    fn name(&self, pair: Pair<Rule>) -> Result<Ident> {
+    pub(super) fn name(&self, pair: Pair<Rule>) -> Result<Ident> {
         let span = self.span(&pair);
         match self.kids(pair).next() {
             Some(p) if p.as_rule() == Rule::ident => Ok(self.ident(p)),
@@ -736,7 +776,7 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn ident(&self, pair: Pair<Rule>) -> Ident {
+    pub(super) fn ident(&self, pair: Pair<Rule>) -> Ident {
         Ident {
             name: pair.as_str().to_string(),
             span: self.span(&pair),
@@ -752,11 +792,11 @@ impl<'a> Cx<'a> {
         })
     }
 
-    fn amount(&self, pair: Pair<Rule>) -> Result<Number> {
+    pub(super) fn amount(&self, pair: Pair<Rule>) -> Result<Number> {
         self.number(self.kids(pair).expect(Rule::number)?)
     }
 
-    fn number(&self, pair: Pair<Rule>) -> Result<Number> {
+    pub(super) fn number(&self, pair: Pair<Rule>) -> Result<Number> {
         let span = self.span(&pair);
         let mut kids = self.kids(pair);
         let digits = kids.expect(Rule::decimal)?;
@@ -780,6 +820,7 @@ impl<'a> Cx<'a> {
     }
 
     fn decimal(&self, text: &str, span: Span) -> Result<Decimal> {
+        let text = &half_width(text);
         // `from_str_exact` refuses what `from_str` would silently round.
         Decimal::from_str_exact(text).map_err(|_| {
             Diagnostic::error(
@@ -793,7 +834,7 @@ impl<'a> Cx<'a> {
 
     fn date(&self, pair: Pair<Rule>) -> Result<Date> {
         let span = self.span(&pair);
-        let text = pair.as_str();
+        let text = &half_width(pair.as_str());
         let mut parts = text.split('-').map(|p| p.parse::<u32>().ok());
         let (y, m, d) = (
             parts.next().flatten(),
@@ -816,6 +857,28 @@ impl<'a> Cx<'a> {
             )),
         }
     }
+}
+
+/// Full-width digits, point and hyphen as their ASCII twins (`２０２１－１２－２０` is `2021-12-20`).
+fn half_width(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '．' => '.',
+            '－' => '-',
+            _ => c,
+        })
+        .collect()
+}
+
+/// `人数` and `天数` are the Chinese names of the `persons` and `days` fields.
+fn canonical_field(mut ident: Ident) -> Ident {
+    match ident.name.as_str() {
+        "人数" => ident.name = "persons".into(),
+        "天数" => ident.name = "days".into(),
+        _ => {}
+    }
+    ident
 }
 
 /// Length of `text` up to the end of its last character of code (not blank, not in a comment).

@@ -8,6 +8,7 @@
 mod error;
 mod lines;
 mod lower;
+mod lower_zh;
 mod tree;
 
 use std::num::NonZeroUsize;
