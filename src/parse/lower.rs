@@ -354,7 +354,10 @@ impl<'a> Cx<'a> {
 
     fn section(&self, pair: Pair<Rule>) -> Result<Section> {
         let span = self.span(&pair);
-        let bonus = matches!(first_inner_rule(&pair), Some(Rule::k_bonus | Rule::k_bonus_section));
+        let bonus = matches!(
+            first_inner_rule(&pair),
+            Some(Rule::k_bonus | Rule::k_bonus_section)
+        );
         let mut kids = self.kids(pair);
         let name = self.text(kids.expect(Rule::text)?)?;
         let worth = kids.take(Rule::worth).map(|w| self.worth(w)).transpose()?;
@@ -682,7 +685,12 @@ impl<'a> Cx<'a> {
                 }
                 match (at_least, fact) {
                     (Some(at_least), Some(fact)) => ConditionKind::EachMonth { at_least, fact },
-                    _ => return Err(Diagnostic::bug(span, "`each month` without its number or fact")),
+                    _ => {
+                        return Err(Diagnostic::bug(
+                            span,
+                            "`each month` without its number or fact",
+                        ))
+                    }
                 }
             }
             Rule::membership => {

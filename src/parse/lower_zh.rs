@@ -33,7 +33,8 @@ impl Cx<'_> {
             }
         }
         let verb = verb.ok_or_else(|| Diagnostic::bug(span, "a Chinese rule without 扣 or 得"))?;
-        let missing = |what: &str| Diagnostic::bug(span, format!("a Chinese rule without its {what}"));
+        let missing =
+            |what: &str| Diagnostic::bug(span, format!("a Chinese rule without its {what}"));
         let mut idents = idents.into_iter();
         let mut next_ident = || idents.next().ok_or_else(|| missing("name"));
         let body = match rule {
@@ -46,18 +47,31 @@ impl Cx<'_> {
             Rule::zh_missing_rule => {
                 let fact = next_ident()?;
                 let field = next_ident()?;
-                RuleBody::Missing { amount: amount.ok_or_else(|| missing("amount"))?, field, fact, from: set, filter: None }
+                RuleBody::Missing {
+                    amount: amount.ok_or_else(|| missing("amount"))?,
+                    field,
+                    fact,
+                    from: set,
+                    filter: None,
+                }
             }
             Rule::zh_table_rule => {
                 // `按 F 的 FIELD` names the fact first.
                 let fact = next_ident()?;
                 let field = next_ident().ok();
-                RuleBody::Table { field, fact, entries }
+                RuleBody::Table {
+                    field,
+                    fact,
+                    entries,
+                }
             }
-            Rule::zh_times_rule => {
-                RuleBody::Times { amount: number.ok_or_else(|| missing("factor"))?, fact: next_ident()? }
-            }
-            Rule::zh_discretionary_rule => RuleBody::Discretionary { fact: next_ident()? },
+            Rule::zh_times_rule => RuleBody::Times {
+                amount: number.ok_or_else(|| missing("factor"))?,
+                fact: next_ident()?,
+            },
+            Rule::zh_discretionary_rule => RuleBody::Discretionary {
+                fact: next_ident()?,
+            },
             Rule::zh_when_rule => RuleBody::Conditional {
                 amount: amount.ok_or_else(|| missing("amount"))?,
                 unless,
@@ -81,7 +95,9 @@ impl Cx<'_> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
         match inner.next() {
-            Some(p) if p.as_rule() == Rule::zh_person_occurrence => vec![PerUnit::Person(span), PerUnit::Occurrence(span)],
+            Some(p) if p.as_rule() == Rule::zh_person_occurrence => {
+                vec![PerUnit::Person(span), PerUnit::Occurrence(span)]
+            }
             Some(p) if p.as_rule() == Rule::zh_person => vec![PerUnit::Person(span)],
             Some(p) if p.as_rule() == Rule::zh_day => vec![PerUnit::Day(span)],
             Some(p) if p.as_rule() == Rule::zh_occurrence => vec![PerUnit::Occurrence(span)],
@@ -127,7 +143,9 @@ impl Cx<'_> {
             (Rule::zh_below, [n]) => BracketKind::Below(n.clone()),
             (Rule::zh_above, [n]) => BracketKind::Above(n.clone()),
             // The documents write ranges either way round: `10-5人`.
-            (Rule::zh_range, [a, b]) if a.value > b.value => BracketKind::Range(b.clone(), a.clone()),
+            (Rule::zh_range, [a, b]) if a.value > b.value => {
+                BracketKind::Range(b.clone(), a.clone())
+            }
             (Rule::zh_range, [a, b]) => BracketKind::Range(a.clone(), b.clone()),
             _ => return self.unexpected(&pair),
         };
