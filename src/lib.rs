@@ -11,6 +11,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod eval;
 pub mod facts;
+pub mod format;
 pub mod ir;
 pub mod parse;
 pub mod report;

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{io_reason, load, plural, DiagnosticFormat, Outcome};
+use super::{io_reason, load, plural, DiagnosticFormat, FmtLang, Outcome};
 use crate::diagnostic::{self, Code, Diagnostic};
 use crate::parse;
 use crate::span::SourceMap;
@@ -162,4 +162,61 @@ fn summary(policy: &crate::ir::Policy) -> String {
         plural(rules, "rule"),
         plural(facts, "fact")
     )
+}
+
+pub(super) fn fmt(
+    path: &Path,
+    to: Option<FmtLang>,
+    write: bool,
+    check: bool,
+    color: bool,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> std::io::Result<Outcome> {
+    let mut sources = SourceMap::new();
+    let file = match load(path, &mut sources) {
+        Ok(f) => f,
+        Err(d) => {
+            write!(err, "{}", diagnostic::render(&[d], &sources, color))?;
+            return Ok(Outcome::Failure);
+        }
+    };
+    let parsed = parse::parse(&sources, file);
+    if parsed.diagnostics.iter().any(Diagnostic::is_error) {
+        // Formatting a file that does not parse would drop its bad lines.
+        write!(
+            err,
+            "{}",
+            diagnostic::render(&parsed.diagnostics, &sources, color)
+        )?;
+        return Ok(Outcome::Failure);
+    }
+    let original = sources.get(file).map_or("", |f| f.text.as_str());
+    let lang = match to {
+        Some(FmtLang::Zh) => crate::format::Lang::Zh,
+        Some(FmtLang::En) => crate::format::Lang::En,
+        None => crate::format::guess_lang(original),
+    };
+    let formatted = crate::format::format(&parsed.policy, &parsed.comments, lang);
+    if check {
+        if formatted == original {
+            return Ok(Outcome::Success);
+        }
+        writeln!(
+            err,
+            "`{}` is not in canonical form: run `kaohe fmt --write {}`",
+            path.display(),
+            path.display()
+        )?;
+        return Ok(Outcome::Failure);
+    }
+    if write {
+        if let Err(d) = write_atomically(path, formatted.as_bytes()) {
+            write!(err, "{}", diagnostic::render(&[d], &sources, color))?;
+            return Ok(Outcome::Failure);
+        }
+        return Ok(Outcome::Success);
+    }
+    out.write_all(formatted.as_bytes())?;
+    Ok(Outcome::Success)
 }

@@ -76,6 +76,20 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
         format: ExplainFormat,
     },
+    /// Write a policy in canonical form, in English or Chinese, comments kept.
+    Fmt {
+        /// The policy file.
+        policy: PathBuf,
+        /// The surface form to write; without it, the form the file mostly uses.
+        #[arg(long, value_enum)]
+        to: Option<FmtLang>,
+        /// Rewrite the file in place (atomically) instead of printing.
+        #[arg(long, short)]
+        write: bool,
+        /// Print nothing; exit 1 if the file is not in canonical form.
+        #[arg(long, conflicts_with = "write")]
+        check: bool,
+    },
     /// Parse a policy and print an intermediate form.
     Parse {
         /// The policy file.
@@ -118,6 +132,15 @@ pub enum ExplainFormat {
     Text,
     /// The same as data.
     Json,
+}
+
+/// The surface form `fmt` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FmtLang {
+    /// English keywords: `deduct 0.1 per person per occurrence of late`.
+    En,
+    /// Chinese, as the documents are written: `late 每人每次扣0.1分`.
+    Zh,
 }
 
 /// When to color diagnostics.
@@ -181,6 +204,12 @@ pub fn execute(cli: Cli) -> Outcome {
             policy,
             emit: Emit::Ast,
         } => compile::parse_ast(&policy, color, &mut out, &mut err),
+        Command::Fmt {
+            policy,
+            to,
+            write,
+            check,
+        } => compile::fmt(&policy, to, write, check, color, &mut out, &mut err),
         Command::Run {
             policy,
             facts,

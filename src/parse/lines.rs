@@ -48,6 +48,7 @@ enum IndentStyle {
 pub(super) fn split(
     sources: &SourceMap,
     file: FileId,
+    comments: &mut Vec<Comment>,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<LogicalLine> {
     let Some(text) = sources.get(file).map(|f| f.text.as_str()) else {
@@ -78,6 +79,13 @@ pub(super) fn split(
             depth = 0;
         }
         if open.is_none() {
+            if body.starts_with('#') {
+                comments.push(Comment {
+                    text: body.trim_end().to_string(),
+                    line: line_number(sources, file, line_start),
+                    own_line: true,
+                });
+            }
             if body.is_empty() || body.starts_with('#') {
                 continue;
             }
@@ -95,6 +103,14 @@ pub(super) fn split(
         }
 
         let scan = scan(body);
+        if let Some(at) = scan.comment {
+            let line = line_number(sources, file, line_start);
+            comments.push(Comment {
+                text: body[at..].trim_end().to_string(),
+                line,
+                own_line: false,
+            });
+        }
         if let Some(quote) = scan.unclosed_string {
             let at = line_start + body_offset + quote;
             diags.push(
@@ -213,6 +229,23 @@ struct Scan {
     max_depth: i32,
     /// The last code character asks for the next line (`,` `:` and their full-width twins).
     ends_with_continuation: bool,
+    /// Byte offset (in the line body) of a comment after code.
+    comment: Option<usize>,
+}
+
+/// A comment of the source, kept for `kaohe fmt`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// The comment, `#` included.
+    pub text: String,
+    /// Its 1-based line.
+    pub line: u32,
+    /// Alone on its line (else after code).
+    pub own_line: bool,
+}
+
+fn line_number(sources: &SourceMap, file: FileId, offset: usize) -> u32 {
+    sources.get(file).map_or(0, |f| f.line_col(offset).0)
 }
 
 fn scan(body: &str) -> Scan {
@@ -220,6 +253,7 @@ fn scan(body: &str) -> Scan {
     let mut depth_change = 0;
     let mut max_depth = 0;
     let mut last = None;
+    let mut comment = None;
     for (i, c) in body.char_indices() {
         if let Some((close, _)) = closing {
             if c == close {
@@ -229,7 +263,10 @@ fn scan(body: &str) -> Scan {
             continue;
         }
         match c {
-            '#' => break,
+            '#' => {
+                comment = (i > 0).then_some(i);
+                break;
+            }
             '"' => closing = Some(('"', i)),
             '“' => closing = Some(('”', i)),
             '「' => closing = Some(('」', i)),
@@ -248,6 +285,7 @@ fn scan(body: &str) -> Scan {
         unclosed_string: closing.map(|(_, at)| at),
         depth_change,
         max_depth,
+        comment,
         ends_with_continuation: matches!(last, Some(',' | '，' | '、' | ':' | '：')),
     }
 }

@@ -880,7 +880,7 @@ fn half_width(text: &str) -> String {
 }
 
 /// `人数` and `天数` are the Chinese names of the `persons` and `days` fields.
-fn canonical_field(mut ident: Ident) -> Ident {
+pub(super) fn canonical_field(mut ident: Ident) -> Ident {
     match ident.name.as_str() {
         "人数" => ident.name = "persons".into(),
         "天数" => ident.name = "days".into(),

@@ -2,7 +2,7 @@
 
 use pest::iterators::Pair;
 
-use super::lower::{Cx, Result};
+use super::lower::{canonical_field, Cx, Result};
 use super::Rule;
 use crate::ast::{Bracket, BracketKind, EntryKey, PerUnit, RuleBody, TableEntry, Verb};
 use crate::diagnostic::Diagnostic;
@@ -46,7 +46,7 @@ impl Cx<'_> {
             },
             Rule::zh_missing_rule => {
                 let fact = next_ident()?;
-                let field = next_ident()?;
+                let field = canonical_field(next_ident()?);
                 RuleBody::Missing {
                     amount: amount.ok_or_else(|| missing("amount"))?,
                     field,
@@ -58,7 +58,7 @@ impl Cx<'_> {
             Rule::zh_table_rule => {
                 // `按 F 的 FIELD` names the fact first.
                 let fact = next_ident()?;
-                let field = next_ident().ok();
+                let field = next_ident().ok().map(canonical_field);
                 RuleBody::Table {
                     field,
                     fact,

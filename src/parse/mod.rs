@@ -57,7 +57,11 @@ pub struct Parsed {
     pub policy: ast::Policy,
     /// Every syntax error, in source order.
     pub diagnostics: Vec<Diagnostic>,
+    /// The comments, in source order, for `kaohe fmt`.
+    pub comments: Vec<Comment>,
 }
+
+pub use lines::Comment;
 
 /// Pathological inputs must fail, not hang: a policy line needs far fewer calls.
 const CALL_LIMIT: usize = 1_000_000;
@@ -70,7 +74,8 @@ pub fn parse(sources: &SourceMap, file: FileId) -> Parsed {
     let mut diagnostics = Vec::new();
     let mut statements = Vec::new();
     let text = sources.get(file).map_or("", |f| f.text.as_str());
-    for line in lines::split(sources, file, &mut diagnostics) {
+    let mut comments = Vec::new();
+    for line in lines::split(sources, file, &mut comments, &mut diagnostics) {
         if line.broken {
             statements.push((line.indent, None));
             continue;
@@ -100,5 +105,6 @@ pub fn parse(sources: &SourceMap, file: FileId) -> Parsed {
     Parsed {
         policy,
         diagnostics,
+        comments,
     }
 }

@@ -1,0 +1,100 @@
+//! `kaohe fmt`: for every clean fixture and real policy, the canonical text in English and in
+//! Chinese parses back to the same tree (spans aside), keeps every comment, and formatting it
+//! again changes nothing.
+
+use std::path::PathBuf;
+
+use kaohe::format::{format, Lang};
+use kaohe::parse::{parse, Parsed};
+use kaohe::span::SourceMap;
+
+fn parsed(name: &str, text: &str) -> (Parsed, SourceMap) {
+    let mut sources = SourceMap::new();
+    let file = sources.add(name, text);
+    (parse(&sources, file), sources)
+}
+
+/// The tree as text, without the positions that differ between two layouts.
+fn without_spans(p: &Parsed) -> String {
+    let tree = format!("{:#?}", p.policy);
+    let mut out = String::with_capacity(tree.len());
+    let mut rest = tree.as_str();
+    while let Some(at) = rest.find('@') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at + 1..];
+        let len = tail
+            .find(|c: char| !(c.is_ascii_digit() || c == ':' || c == '-'))
+            .unwrap_or(tail.len());
+        rest = &tail[len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn sources() -> Vec<PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["tests/fixtures/parse", "tests/fixtures/check"] {
+        for e in std::fs::read_dir(root.join(dir))
+            .expect("fixtures")
+            .flatten()
+        {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".policy") && !name.starts_with("err_") {
+                files.push(e.path());
+            }
+        }
+    }
+    for e in std::fs::read_dir(root.join("policies"))
+        .expect("policies")
+        .flatten()
+    {
+        for p in std::fs::read_dir(e.path()).into_iter().flatten().flatten() {
+            if p.path().extension().is_some_and(|x| x == "policy") {
+                files.push(p.path());
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn fmt_round_trips_in_both_languages() {
+    let files = sources();
+    assert!(files.len() > 40, "only {} policies", files.len());
+    for path in files {
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let (original, _) = parsed("original", &text);
+        assert!(original.diagnostics.is_empty(), "{}", path.display());
+        for lang in [Lang::En, Lang::Zh] {
+            let once = format(&original.policy, &original.comments, lang);
+            let (again, src) = parsed("formatted", &once);
+            assert!(
+                again.diagnostics.is_empty(),
+                "{} in {lang:?} does not parse:\n{once}\n{}",
+                path.display(),
+                kaohe::diagnostic::render(&again.diagnostics, &src, false)
+            );
+            assert_eq!(
+                without_spans(&again),
+                without_spans(&original),
+                "{} in {lang:?}:\n{once}",
+                path.display()
+            );
+            assert_eq!(
+                again.comments.len(),
+                original.comments.len(),
+                "{}: comments lost",
+                path.display()
+            );
+            let twice = format(&again.policy, &again.comments, lang);
+            assert_eq!(
+                twice,
+                once,
+                "{} in {lang:?}: formatting twice changes it",
+                path.display()
+            );
+        }
+    }
+}
