@@ -4,32 +4,10 @@
 
 use std::path::PathBuf;
 
+mod common;
+
+use common::{parsed, without_spans};
 use kaohe::format::{format, Lang};
-use kaohe::parse::{parse, Parsed};
-use kaohe::span::SourceMap;
-
-fn parsed(name: &str, text: &str) -> (Parsed, SourceMap) {
-    let mut sources = SourceMap::new();
-    let file = sources.add(name, text);
-    (parse(&sources, file), sources)
-}
-
-/// The tree as text, without the positions that differ between two layouts.
-fn without_spans(p: &Parsed) -> String {
-    let tree = format!("{:#?}", p.policy);
-    let mut out = String::with_capacity(tree.len());
-    let mut rest = tree.as_str();
-    while let Some(at) = rest.find('@') {
-        out.push_str(&rest[..at]);
-        let tail = &rest[at + 1..];
-        let len = tail
-            .find(|c: char| !(c.is_ascii_digit() || c == ':' || c == '-'))
-            .unwrap_or(tail.len());
-        rest = &tail[len..];
-    }
-    out.push_str(rest);
-    out
-}
 
 fn sources() -> Vec<PathBuf> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));

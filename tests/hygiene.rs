@@ -36,6 +36,7 @@ fn no_snapshot_outlives_its_fixture() {
         ("parse__parse_fixtures@", "tests/fixtures/parse"),
         ("check__check_fixtures@", "tests/fixtures/check"),
         ("eval__eval_fixtures@", "tests/fixtures/eval"),
+        ("parse__chinese_surface_fixtures@", "tests/fixtures/surface"),
     ];
     let snapshots = std::fs::read_dir(root.join("tests/snapshots")).expect("snapshot folder");
     let mut seen = 0;

@@ -40,3 +40,23 @@ fn parse_fixtures() {
         });
     });
 }
+
+/// The Chinese surface forms, as written in `tests/fixtures/surface/*.zh.policy`: their trees.
+#[test]
+fn chinese_surface_fixtures() {
+    insta::glob!("fixtures/surface/*.zh.policy", |path| {
+        let text = std::fs::read_to_string(path).expect("fixture is readable");
+        let name = fixture_name(path);
+        let mut sources = SourceMap::new();
+        let file = sources.add(name.clone(), text.clone());
+        let parsed = parse(&sources, file);
+        assert!(
+            parsed.diagnostics.is_empty(),
+            "{name}: {}",
+            render(&parsed.diagnostics, &sources, false)
+        );
+        insta::with_settings!({ description => text, omit_expression => true }, {
+            insta::assert_snapshot!(format!("{:#?}", parsed.policy));
+        });
+    });
+}
