@@ -183,6 +183,30 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Further context.
     pub notes: Vec<String>,
+    /// The same in Chinese, shown for a line written in the Chinese surface form.
+    pub zh: Option<Box<Chinese>>,
+}
+
+/// A diagnostic's Chinese text: the code, spans and notes are shared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Chinese {
+    /// The message.
+    pub message: String,
+    /// The label texts, in the order of the English labels.
+    pub labels: Vec<String>,
+    /// The help.
+    pub help: Option<String>,
+}
+
+/// Which language diagnostics are shown in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Language {
+    /// The language of the line each diagnostic points at.
+    Auto,
+    /// Always English.
+    En,
+    /// Chinese wherever a translation exists.
+    Zh,
 }
 
 impl Diagnostic {
@@ -195,7 +219,23 @@ impl Diagnostic {
             labels: Vec::new(),
             help: None,
             notes: Vec::new(),
+            zh: None,
         }
+    }
+
+    /// Adds the Chinese message, label texts (in label order) and help.
+    pub fn zh(
+        mut self,
+        message: impl Into<String>,
+        labels: &[&str],
+        help: Option<&str>,
+    ) -> Diagnostic {
+        self.zh = Some(Box::new(Chinese {
+            message: message.into(),
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+            help: help.map(str::to_string),
+        }));
+        self
     }
 
     /// A new warning.
@@ -275,8 +315,79 @@ impl fmt::Debug for SourceId {
     }
 }
 
-/// Renders diagnostics for a terminal, with ariadne: the one place that does.
+/// Renders diagnostics for a terminal, each in the language of its line.
 pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    render_in(diagnostics, sources, color, Language::Auto)
+}
+
+/// Whether a diagnostic is shown in Chinese.
+fn in_chinese(d: &Diagnostic, sources: &SourceMap, language: Language) -> bool {
+    match language {
+        Language::En => false,
+        Language::Zh => d.zh.is_some(),
+        Language::Auto => {
+            d.zh.is_some()
+                && d.span().is_some_and(|span| {
+                    sources.get(span.file).is_some_and(|f| {
+                        f.name.ends_with(".policy") && is_chinese_line(f.line_text(span.start_line))
+                    })
+                })
+        }
+    }
+}
+
+/// A line written in the Chinese surface form: it starts with a Chinese keyword, or uses a
+/// Chinese rule word, outside its quoted text. (Chinese names alone do not make a line Chinese.)
+pub fn is_chinese_line(line: &str) -> bool {
+    let mut code = String::new();
+    let mut quote: Option<char> = None;
+    for c in line.chars() {
+        match (quote, c) {
+            (None, '#') => break,
+            (None, '"') => quote = Some('"'),
+            (None, '“') => quote = Some('”'),
+            (None, '「') => quote = Some('」'),
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, c) => code.push(c),
+        }
+    }
+    const KEYWORDS: &[&str] = &[
+        "考核方案",
+        "年度",
+        "总分",
+        "附加分",
+        "考核对象",
+        "考核主体",
+        "事实",
+        "工作日历",
+        "节假日",
+        "调休上班",
+        "板块",
+        "加分板块",
+        "项目",
+        "考核部门",
+        "责任单位",
+        "责任部门",
+    ];
+    let code = code.trim_start();
+    // English lines start with an English keyword, so a line starting with a Chinese character is Chinese.
+    let starts_han = code
+        .chars()
+        .next()
+        .is_some_and(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    starts_han
+        || KEYWORDS.iter().any(|k| code.starts_with(k))
+        || code.chars().any(|c| "每扣得的按未酌倍：，".contains(c))
+}
+
+/// Renders diagnostics for a terminal, with ariadne: the one place that does.
+pub fn render_in(
+    diagnostics: &[Diagnostic],
+    sources: &SourceMap,
+    color: bool,
+    language: Language,
+) -> String {
     let mut out = Vec::new();
     if diagnostics.is_empty() {
         return String::new();
@@ -314,16 +425,22 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
         let config = Config::default()
             .with_color(color)
             .with_index_type(IndexType::Byte);
+        let zh = if in_chinese(d, sources, language) {
+            d.zh.as_deref()
+        } else {
+            None
+        };
         let mut report = Report::build(kind, (source_id(primary), primary.range()))
             .with_config(config)
             .with_code(d.code)
-            .with_message(&d.message);
+            .with_message(zh.map_or(&d.message, |z| &z.message));
         // ariadne starts a new snippet whenever a label is above the one before it.
-        let mut labels: Vec<&Label> = d.labels.iter().collect();
-        labels.sort_by_key(|l| (l.span.file, l.span.start));
-        for label in labels {
+        let mut labels: Vec<(usize, &Label)> = d.labels.iter().enumerate().collect();
+        labels.sort_by_key(|(_, l)| (l.span.file, l.span.start));
+        for (i, label) in labels {
             let mut l = AriadneLabel::new((source_id(label.span), label.span.range()));
-            if let Some(m) = &label.message {
+            let text = zh.and_then(|z| z.labels.get(i)).or(label.message.as_ref());
+            if let Some(m) = text {
                 l = l.with_message(m);
             }
             if color {
@@ -335,7 +452,7 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
             }
             report = report.with_label(l);
         }
-        if let Some(help) = &d.help {
+        if let Some(help) = zh.map_or(d.help.as_ref(), |z| z.help.as_ref()) {
             report = report.with_help(help);
         }
         for note in &d.notes {
@@ -433,6 +550,8 @@ pub struct JsonDiagnostic<'a> {
     end: Option<u32>,
     help: Option<&'a str>,
     notes: &'a [String],
+    /// The message and help in Chinese, where the diagnostic has them.
+    zh: Option<&'a Chinese>,
 }
 
 /// Diagnostics as data: code, severity, message, file, line, column and span offsets.
@@ -459,6 +578,7 @@ pub fn to_json<'a>(
                 end: span.map(|s| s.end),
                 help: d.help.as_deref(),
                 notes: &d.notes,
+                zh: d.zh.as_deref(),
             }
         })
         .collect()

@@ -201,3 +201,68 @@ fn build_into_a_missing_folder_is_an_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn diagnostics_follow_the_language_of_the_line_unless_told() {
+    let file = "tests/fixtures/cli/bad_zh.policy";
+    let (code, _, auto) = run(&["check", "--color", "never", file]);
+    assert_eq!(code, 1);
+    assert!(
+        auto.starts_with("[E010] Error: 未声明的事实 `迟到早推`"),
+        "{auto}"
+    );
+    let (_, _, en) = run(&["check", "--color", "never", "--lang", "en", file]);
+    assert!(
+        en.starts_with("[E010] Error: undeclared fact `迟到早推`"),
+        "{en}"
+    );
+    // An English line stays English under auto, and turns Chinese when asked.
+    let (_, _, english_line) = run(&["check", "--color", "never", "tests/fixtures/cli/bad.policy"]);
+    assert!(
+        english_line.contains("expected a year such as `2021` after `year`"),
+        "{english_line}"
+    );
+    let (_, _, zh) = run(&[
+        "check",
+        "--color",
+        "never",
+        "--lang",
+        "zh",
+        "tests/fixtures/cli/bad.policy",
+    ]);
+    assert!(zh.contains("之后应为"), "{zh}");
+    let (_, stdout, _) = run(&["check", "--format", "json", file]);
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("valid JSON");
+    assert_eq!(json[0]["zh"]["message"], "未声明的事实 `迟到早推`");
+}
+
+#[test]
+fn fmt_writes_the_other_surface_form() {
+    let (code, zh, _) = run(&["fmt", "--to", "zh", "tests/fixtures/cli/good.policy"]);
+    assert_eq!(code, 0);
+    assert!(zh.contains("  late 每人每次扣0.1分\n"), "{zh}");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("p.policy");
+    std::fs::write(&path, &zh).expect("write");
+    let p = path.to_string_lossy().into_owned();
+    assert_eq!(
+        run(&["fmt", "--check", &p]).0,
+        0,
+        "canonical Chinese stays Chinese"
+    );
+    assert_eq!(
+        run(&["fmt", "--check", "tests/fixtures/cli/good.policy"]).0,
+        1
+    );
+    assert_eq!(run(&["fmt", "--write", "--to", "en", &p]).0, 0);
+    let en = std::fs::read_to_string(&path).expect("read");
+    assert!(
+        en.contains("  deduct 0.1 per person per occurrence of late\n"),
+        "{en}"
+    );
+    assert_eq!(
+        run(&["fmt", "tests/fixtures/cli/bad.policy"]).0,
+        1,
+        "a file that does not parse is not formatted"
+    );
+}

@@ -219,7 +219,12 @@ impl<'a> Checker<'a> {
                 )
                 .with_label(left.span, ld.describe())
                 .with_label(right.span, rd.describe())
-                .with_help(mismatch_help(&ld, &rd)),
+                .with_help(mismatch_help(&ld, &rd))
+                .zh(
+                    format!("{}不能与{}比较", ld.describe_zh(), rd.describe_zh()),
+                    &[ld.describe_zh(), rd.describe_zh()],
+                    Some("只能比较同类的值：百分比与百分比、日期与日期，如 `value 低于 80%`"),
+                ),
             );
             return None;
         }
@@ -367,6 +372,23 @@ impl<'a> Checker<'a> {
                     .join(", ")
             )),
         };
+        let zh_help = match suggest(&v.name, values.iter().map(String::as_str)) {
+            Some(s) => format!("是否想写 `{s}`？"),
+            None => format!(
+                "`{}` 的可选值为 {}",
+                info.name(),
+                values
+                    .iter()
+                    .map(|x| format!("`{x}`"))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+        };
+        let d = d.zh(
+            format!("`{}` 不是 `{}` 的 {field} 可选值", v.name, info.name()),
+            &["不在声明的集合中", "在此声明"],
+            Some(&zh_help),
+        );
         self.diags.push(d);
     }
 }

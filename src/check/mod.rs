@@ -315,7 +315,12 @@ impl<'a> Checker<'a> {
                         format!("fact `{}` is declared but no rule uses it", f.name()),
                     )
                     .with_label(f.decl.name.span, "never used")
-                    .with_help("use it in a rule, or remove the declaration"),
+                    .with_help("use it in a rule, or remove the declaration")
+                    .zh(
+                        format!("事实 `{}` 已声明，但没有规则使用", f.name()),
+                        &["未被使用"],
+                        Some("请在规则中使用它，或删去这条声明"),
+                    ),
                 );
             }
         }

@@ -358,7 +358,26 @@ impl<'a> Checker<'a> {
                     .join(", ")
             )),
         };
-        d
+        let zh_help = match suggest(
+            &field.name,
+            names.iter().copied().chain(extra.iter().copied()),
+        ) {
+            Some(s) => format!("是否想写 `{s}`？"),
+            None => format!(
+                "`{}` 的字段有 {}",
+                info.name(),
+                names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+        };
+        d.zh(
+            format!("事实 `{}` 没有字段 `{}`", info.name(), field.name),
+            &["没有这个字段", "在此声明"],
+            Some(&zh_help),
+        )
     }
 
     /// A rule's amount: positive points; warns when it alone exceeds the worth.

@@ -31,6 +31,20 @@ pub(super) enum Dim {
 }
 
 impl Dim {
+    /// How the dimension reads in a Chinese message.
+    pub fn describe_zh(&self) -> &'static str {
+        match self {
+            Dim::Number(NumberKind::Count) => "计数",
+            Dim::Number(NumberKind::Number) | Dim::Literal { percent: false } => "数值",
+            Dim::Number(NumberKind::Percent) | Dim::Literal { percent: true } => "百分比",
+            Dim::Number(NumberKind::Points) => "分值",
+            Dim::Date => "日期",
+            Dim::Set(_) => "类别",
+            Dim::Text | Dim::Symbol => "名称",
+            Dim::Bool => "是否值",
+        }
+    }
+
     /// How the dimension reads in a message: "a percent", "a date".
     pub fn describe(&self) -> &'static str {
         match self {
@@ -226,10 +240,19 @@ impl<'a> Scope<'a> {
                     format!("undeclared fact `{}`", ident.name),
                 )
                 .with_label(ident.span, "no `fact` declares this name");
-                d = match suggest(&ident.name, self.facts.iter().map(|f| f.name())) {
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                    None => d.with_help(format!("declare it, e.g. `fact {}: event`", ident.name)),
-                };
+                let (help, zh_help) =
+                    match suggest(&ident.name, self.facts.iter().map(|f| f.name())) {
+                        Some(s) => (format!("did you mean `{s}`?"), format!("是否想写 `{s}`？")),
+                        None => (
+                            format!("declare it, e.g. `fact {}: event`", ident.name),
+                            format!("请先声明，如 `事实 {}：事件`", ident.name),
+                        ),
+                    };
+                d = d.with_help(help).zh(
+                    format!("未声明的事实 `{}`", ident.name),
+                    &["没有 `事实` 声明这个名称"],
+                    Some(&zh_help),
+                );
                 Err(d)
             }
         }
@@ -246,19 +269,23 @@ impl<'a> Scope<'a> {
         if !self.knows_units() || known.clone().any(|u| u.name == ident.name) {
             return None;
         }
-        let mut d = Diagnostic::error(
+        let d = Diagnostic::error(
             Code::UndeclaredUnit,
             format!("undeclared unit `{}`", ident.name),
         )
         .with_label(ident.span, "not in `units` or `assessors`");
-        d = match suggest(&ident.name, known.map(|u| u.name.as_str())) {
-            Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d.with_help(format!(
-                "add `{}` to `units` (if it is assessed) or to `assessors` (if it only assesses)",
-                ident.name
-            )),
+        let (help, zh_help) = match suggest(&ident.name, known.map(|u| u.name.as_str())) {
+            Some(s) => (format!("did you mean `{s}`?"), format!("是否想写 `{s}`？")),
+            None => (
+                format!("add `{}` to `units` (if it is assessed) or to `assessors` (if it only assesses)", ident.name),
+                format!("请把 `{}` 加入 `考核对象`（被考核时）或 `考核主体`（只负责考核时）", ident.name),
+            ),
         };
-        Some(d)
+        Some(d.with_help(help).zh(
+            format!("未声明的单位 `{}`", ident.name),
+            &["不在 `考核对象` 或 `考核主体` 中"],
+            Some(&zh_help),
+        ))
     }
 }
 
@@ -288,7 +315,12 @@ pub(super) fn distinct_names(
                 )
                 .with_label(v.span, "listed again here")
                 .with_label(first.span, "first listed here")
-                .with_help("remove one of them"),
+                .with_help("remove one of them")
+                .zh(
+                    format!("`{}` 在 `{owner}` 中重复列出", v.name),
+                    &["再次列出", "首次列出"],
+                    Some("请删去其中一个"),
+                ),
             );
         } else {
             out.push(v.name.clone());
@@ -310,6 +342,11 @@ pub(super) fn duplicate(what: &str, name: &str, again: Span, first: Span) -> Dia
     .with_label(again, "declared again here")
     .with_label(first, "first declared here")
     .with_help(help)
+    .zh(
+        format!("`{name}` 重复声明"),
+        &["再次声明", "首次声明"],
+        Some("每个名称只能声明一次；请改名或删去一处"),
+    )
 }
 
 /// The candidate closest to `name`, if it is close enough to be a slip.

@@ -106,7 +106,18 @@ impl Checker<'_> {
                         .with_help(format!(
                             "add a row for each, e.g. `{} 0` if it costs nothing",
                             missing[0]
-                        )),
+                        ))
+                        .zh(
+                            format!("按 `{target}` 的分值表缺少 {}", list.replace(", ", "、")),
+                            &[
+                                &format!("没有 {} 的分值", list.replace(", ", "、")),
+                                &format!("`{target}` 在此声明了这些类别"),
+                            ],
+                            Some(&format!(
+                                "请为每一类写一行，不扣分的写 `{} 0分`",
+                                missing[0]
+                            )),
+                        ),
                     );
                 }
                 Lookup::Values(rows)
@@ -249,7 +260,12 @@ impl Checker<'_> {
                         )
                         .with_label(a_src.span, "this bracket")
                         .with_label(b_src.span, "overlaps this one")
-                        .with_help("make each value fall in exactly one bracket"),
+                        .with_help("make each value fall in exactly one bracket")
+                        .zh(
+                            format!("分档重叠：`{}` 落在两个分档中", w.normalize()),
+                            &["此分档", "与此分档重叠"],
+                            Some("每个值只能落在一个分档中"),
+                        ),
                     );
                 }
             }
@@ -306,7 +322,12 @@ impl Checker<'_> {
         self.diags.push(
             Diagnostic::error(Code::BracketGap, format!("the brackets of `{target}` leave a gap: `{}` is not covered", witness.normalize()))
                 .with_label(span, format!("no bracket covers {}", witness.normalize()))
-                .with_help("cover every value from zero up; add a bracket with amount 0 where nothing is scored"),
+                .with_help("cover every value from zero up; add a bracket with amount 0 where nothing is scored")
+                .zh(
+                    format!("`{target}` 的分档有空缺：`{}` 未被覆盖", witness.normalize()),
+                    &[&format!("没有分档覆盖 {}", witness.normalize())],
+                    Some("分档须覆盖从零起的所有值；不得分的档写 0 分"),
+                ),
         );
     }
 }

@@ -79,7 +79,16 @@ fn item_worths(s: &ast::Section, diags: &mut Vec<Diagnostic>) {
                 ),
             )
             .with_label(s.name.span, "no worth")
-            .with_help(format!("give the section `worth {}`", sum.normalize())),
+            .with_help(format!("give the section `worth {}`", sum.normalize()))
+            .zh(
+                format!(
+                    "板块 `{}` 没有分值，但其项目合计 {} 分",
+                    s.name.value,
+                    sum.normalize()
+                ),
+                &["没有分值"],
+                Some(&format!("请给板块写上 `{}分`", sum.normalize())),
+            ),
         ),
         Some(w) if w.value != sum => {
             let mut d = Diagnostic::error(
@@ -95,9 +104,24 @@ fn item_worths(s: &ast::Section, diags: &mut Vec<Diagnostic>) {
             for n in &worthy {
                 d = d.with_label(n.span, format!("{}", n.value.normalize()));
             }
+            let zh_labels: Vec<String> =
+                std::iter::once(format!("板块分值 {}", w.value.normalize()))
+                    .chain(worthy.iter().map(|n| n.value.normalize().to_string()))
+                    .collect();
+            let zh_labels: Vec<&str> = zh_labels.iter().map(String::as_str).collect();
             diags.push(
                 d.with_note(addition(&worthy, sum))
-                    .with_help("make the item worths add up to the section's worth"),
+                    .with_help("make the item worths add up to the section's worth")
+                    .zh(
+                        format!(
+                            "`{}` 各项目分值合计 {}，但板块分值为 {}",
+                            s.name.value,
+                            sum.normalize(),
+                            w.value.normalize()
+                        ),
+                        &zh_labels,
+                        Some("请使各项目分值之和等于板块分值"),
+                    ),
             );
         }
         Some(_) => {}
@@ -133,10 +157,35 @@ fn add_up(
         1 => format!("one of the {what} has a worth"),
         _ => addition(&worths, sum),
     };
-    diags.push(d.with_note(note).with_help(format!(
-        "change `{word}` to {}, or the worths",
-        sum.normalize()
-    )));
+    let zh_word = if word == "total" {
+        "总分"
+    } else {
+        "附加分"
+    };
+    let zh_labels: Vec<String> =
+        std::iter::once(format!("声明的{zh_word} {}", declared.normalize()))
+            .chain(worths.iter().map(|n| n.value.normalize().to_string()))
+            .collect();
+    let zh_labels: Vec<&str> = zh_labels.iter().map(String::as_str).collect();
+    let d = d
+        .with_note(note)
+        .with_help(format!(
+            "change `{word}` to {}, or the worths",
+            sum.normalize()
+        ))
+        .zh(
+            format!(
+                "各板块分值合计 {}，但 `{zh_word}` 为 {}",
+                sum.normalize(),
+                declared.normalize()
+            ),
+            &zh_labels,
+            Some(&format!(
+                "请把 `{zh_word}` 改为 {}，或调整各板块分值",
+                sum.normalize()
+            )),
+        );
+    diags.push(d);
 }
 
 /// "2 + 2 + 5 = 9".

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{io_reason, load, plural, DiagnosticFormat, FmtLang, Outcome};
+use super::{io_reason, load, plural, DiagnosticFormat, FmtLang, Outcome, Ui};
 use crate::diagnostic::{self, Code, Diagnostic};
 use crate::parse;
 use crate::span::SourceMap;
@@ -12,7 +12,7 @@ pub(super) fn check(
     paths: &[PathBuf],
     format: DiagnosticFormat,
     deny_warnings: bool,
-    color: bool,
+    ui: Ui,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<Outcome> {
@@ -41,7 +41,7 @@ pub(super) fn check(
             writeln!(out, "{json}")?;
         }
         DiagnosticFormat::Human => {
-            write!(err, "{}", diagnostic::render(&all, &sources, color))?;
+            write!(err, "{}", super::render(&all, &sources, ui))?;
             for (name, errors, warnings, what) in summaries {
                 match (errors, warnings) {
                     (0, 0) => writeln!(out, "ok `{name}`: {what}")?,
@@ -63,7 +63,7 @@ pub(super) fn check(
 
 pub(super) fn parse_ast(
     path: &Path,
-    color: bool,
+    ui: Ui,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<Outcome> {
@@ -71,17 +71,13 @@ pub(super) fn parse_ast(
     let file = match load(path, &mut sources) {
         Ok(f) => f,
         Err(d) => {
-            write!(err, "{}", diagnostic::render(&[d], &sources, color))?;
+            write!(err, "{}", super::render(&[d], &sources, ui))?;
             return Ok(Outcome::Failure);
         }
     };
     let parsed = parse::parse(&sources, file);
     if parsed.diagnostics.iter().any(Diagnostic::is_error) {
-        write!(
-            err,
-            "{}",
-            diagnostic::render(&parsed.diagnostics, &sources, color)
-        )?;
+        write!(err, "{}", super::render(&parsed.diagnostics, &sources, ui))?;
         return Ok(Outcome::Failure);
     }
     writeln!(out, "{:#?}", parsed.policy)?;
@@ -91,7 +87,7 @@ pub(super) fn parse_ast(
 pub(super) fn build(
     policy: &Path,
     output: &Path,
-    color: bool,
+    ui: Ui,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<Outcome> {
@@ -99,22 +95,18 @@ pub(super) fn build(
     let file = match load(policy, &mut sources) {
         Ok(f) => f,
         Err(d) => {
-            write!(err, "{}", diagnostic::render(&[d], &sources, color))?;
+            write!(err, "{}", super::render(&[d], &sources, ui))?;
             return Ok(Outcome::Failure);
         }
     };
     let checked = crate::compile(&sources, file);
-    write!(
-        err,
-        "{}",
-        diagnostic::render(&checked.diagnostics, &sources, color)
-    )?;
+    write!(err, "{}", super::render(&checked.diagnostics, &sources, ui))?;
     let Some(compiled) = checked.policy else {
         return Ok(Outcome::Failure);
     };
     let json = serde_json::to_string_pretty(&compiled).map_err(std::io::Error::other)?;
     if let Err(d) = write_atomically(output, format!("{json}\n").as_bytes()) {
-        write!(err, "{}", diagnostic::render(&[d], &sources, color))?;
+        write!(err, "{}", super::render(&[d], &sources, ui))?;
         return Ok(Outcome::Failure);
     }
     writeln!(
@@ -169,7 +161,7 @@ pub(super) fn fmt(
     to: Option<FmtLang>,
     write: bool,
     check: bool,
-    color: bool,
+    ui: Ui,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<Outcome> {
@@ -177,18 +169,14 @@ pub(super) fn fmt(
     let file = match load(path, &mut sources) {
         Ok(f) => f,
         Err(d) => {
-            write!(err, "{}", diagnostic::render(&[d], &sources, color))?;
+            write!(err, "{}", super::render(&[d], &sources, ui))?;
             return Ok(Outcome::Failure);
         }
     };
     let parsed = parse::parse(&sources, file);
     if parsed.diagnostics.iter().any(Diagnostic::is_error) {
         // Formatting a file that does not parse would drop its bad lines.
-        write!(
-            err,
-            "{}",
-            diagnostic::render(&parsed.diagnostics, &sources, color)
-        )?;
+        write!(err, "{}", super::render(&parsed.diagnostics, &sources, ui))?;
         return Ok(Outcome::Failure);
     }
     let original = sources.get(file).map_or("", |f| f.text.as_str());
@@ -212,7 +200,7 @@ pub(super) fn fmt(
     }
     if write {
         if let Err(d) = write_atomically(path, formatted.as_bytes()) {
-            write!(err, "{}", diagnostic::render(&[d], &sources, color))?;
+            write!(err, "{}", super::render(&[d], &sources, ui))?;
             return Ok(Outcome::Failure);
         }
         return Ok(Outcome::Success);

@@ -20,6 +20,9 @@ pub struct Cli {
     /// When to color diagnostics.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
+    /// The language of diagnostics: that of each offending line, English or Chinese.
+    #[arg(long, value_enum, default_value_t = LangChoice::Auto, global = true)]
+    pub lang: LangChoice,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -143,6 +146,29 @@ pub enum FmtLang {
     Zh,
 }
 
+/// The language of diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangChoice {
+    /// The language of the line each diagnostic points at.
+    Auto,
+    /// English.
+    En,
+    /// Chinese (where a diagnostic has a Chinese text).
+    Zh,
+}
+
+/// How diagnostics are shown.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ui {
+    color: bool,
+    language: crate::diagnostic::Language,
+}
+
+/// Renders diagnostics as the command line asked.
+fn render(diagnostics: &[Diagnostic], sources: &SourceMap, ui: Ui) -> String {
+    crate::diagnostic::render_in(diagnostics, sources, ui.color, ui.language)
+}
+
 /// When to color diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
@@ -189,6 +215,12 @@ pub fn execute(cli: Cli) -> Outcome {
                 && std::io::stderr().is_terminal()
         }
     };
+    let language = match cli.lang {
+        LangChoice::Auto => crate::diagnostic::Language::Auto,
+        LangChoice::En => crate::diagnostic::Language::En,
+        LangChoice::Zh => crate::diagnostic::Language::Zh,
+    };
+    let ui = Ui { color, language };
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr().lock();
     let result = match cli.command {
@@ -196,20 +228,20 @@ pub fn execute(cli: Cli) -> Outcome {
             policies,
             format,
             deny_warnings,
-        } => compile::check(&policies, format, deny_warnings, color, &mut out, &mut err),
+        } => compile::check(&policies, format, deny_warnings, ui, &mut out, &mut err),
         Command::Build { policy, output } => {
-            compile::build(&policy, &output, color, &mut out, &mut err)
+            compile::build(&policy, &output, ui, &mut out, &mut err)
         }
         Command::Parse {
             policy,
             emit: Emit::Ast,
-        } => compile::parse_ast(&policy, color, &mut out, &mut err),
+        } => compile::parse_ast(&policy, ui, &mut out, &mut err),
         Command::Fmt {
             policy,
             to,
             write,
             check,
-        } => compile::fmt(&policy, to, write, check, color, &mut out, &mut err),
+        } => compile::fmt(&policy, to, write, check, ui, &mut out, &mut err),
         Command::Run {
             policy,
             facts,
@@ -220,7 +252,7 @@ pub fn execute(cli: Cli) -> Outcome {
             &facts,
             format,
             output.as_deref(),
-            color,
+            ui,
             &mut out,
             &mut err,
         ),
@@ -229,7 +261,7 @@ pub fn execute(cli: Cli) -> Outcome {
             facts,
             unit,
             format,
-        } => run::explain(&policy, &facts, &unit, format, color, &mut out, &mut err),
+        } => run::explain(&policy, &facts, &unit, format, ui, &mut out, &mut err),
     };
     result.unwrap_or(Outcome::Failure)
 }

@@ -4,9 +4,9 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
 
-use super::{load, plural, write_atomically, ExplainFormat, FactArgs, Outcome, RunFormat};
+use super::{load, plural, write_atomically, ExplainFormat, FactArgs, Outcome, RunFormat, Ui};
 use crate::check::suggest_name;
-use crate::diagnostic::{self, Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::eval::{self, Run, Scored};
 use crate::facts;
 use crate::ir;
@@ -19,15 +19,15 @@ pub(super) fn run(
     args: &FactArgs,
     format: RunFormat,
     output: Option<&Path>,
-    color: bool,
+    ui: Ui,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<Outcome> {
     let mut sources = SourceMap::new();
-    let Some(compiled) = policy_of(policy, &mut sources, color, err)? else {
+    let Some(compiled) = policy_of(policy, &mut sources, ui, err)? else {
         return Ok(Outcome::Failure);
     };
-    let Some(results) = evaluate(&compiled, args, None, &mut sources, color, err)? else {
+    let Some(results) = evaluate(&compiled, args, None, &mut sources, ui, err)? else {
         return Ok(Outcome::Failure);
     };
     let text = match format {
@@ -38,7 +38,7 @@ pub(super) fn run(
             serde_json::to_string_pretty(&report::json(&results))?
         ),
     };
-    emit(&text, output, &sources, color, out, err)
+    emit(&text, output, &sources, ui, out, err)
 }
 
 pub(super) fn explain(
@@ -46,16 +46,16 @@ pub(super) fn explain(
     args: &FactArgs,
     unit: &str,
     format: ExplainFormat,
-    color: bool,
+    ui: Ui,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<Outcome> {
     let mut sources = SourceMap::new();
-    let Some(compiled) = policy_of(policy, &mut sources, color, err)? else {
+    let Some(compiled) = policy_of(policy, &mut sources, ui, err)? else {
         return Ok(Outcome::Failure);
     };
     // First every unit, for the rank; then the files again, keeping the one unit's rows.
-    let Some(all) = evaluate(&compiled, args, None, &mut sources, color, err)? else {
+    let Some(all) = evaluate(&compiled, args, None, &mut sources, ui, err)? else {
         return Ok(Outcome::Failure);
     };
     let Some(ranked) = all.units.iter().find(|u| u.unit == unit) else {
@@ -69,10 +69,10 @@ pub(super) fn explain(
                 "name a unit of the policy's `units`, of `--units`, or of the fact files",
             ),
         };
-        write!(err, "{}", diagnostic::render(&[d], &sources, color))?;
+        write!(err, "{}", super::render(&[d], &sources, ui))?;
         return Ok(Outcome::Failure);
     };
-    let Some(traced) = evaluate(&compiled, args, Some(unit), &mut sources, color, err)? else {
+    let Some(traced) = evaluate(&compiled, args, Some(unit), &mut sources, ui, err)? else {
         return Ok(Outcome::Failure);
     };
     let Some(mut detail) = traced.units.into_iter().find(|u| u.unit == unit) else {
@@ -87,14 +87,14 @@ pub(super) fn explain(
             serde_json::to_string_pretty(&report::explain_json(&all, &detail, of))?
         ),
     };
-    emit(&text, None, &sources, color, out, err)
+    emit(&text, None, &sources, ui, out, err)
 }
 
 fn emit(
     text: &str,
     output: Option<&Path>,
     sources: &SourceMap,
-    color: bool,
+    ui: Ui,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<Outcome> {
@@ -102,7 +102,7 @@ fn emit(
         Some(path) => match write_atomically(path, text.as_bytes()) {
             Ok(()) => Ok(Outcome::Success),
             Err(d) => {
-                write!(err, "{}", diagnostic::render(&[d], sources, color))?;
+                write!(err, "{}", super::render(&[d], sources, ui))?;
                 Ok(Outcome::Failure)
             }
         },
@@ -117,7 +117,7 @@ fn emit(
 fn policy_of(
     path: &Path,
     sources: &mut SourceMap,
-    color: bool,
+    ui: Ui,
     err: &mut impl Write,
 ) -> std::io::Result<Option<ir::Policy>> {
     let compiled = path
@@ -135,7 +135,7 @@ fn policy_of(
         return match read {
             Ok(p) => Ok(Some(p)),
             Err(d) => {
-                write!(err, "{}", diagnostic::render(&[d], sources, color))?;
+                write!(err, "{}", super::render(&[d], sources, ui))?;
                 Ok(None)
             }
         };
@@ -143,16 +143,12 @@ fn policy_of(
     let file = match load(path, sources) {
         Ok(f) => f,
         Err(d) => {
-            write!(err, "{}", diagnostic::render(&[d], sources, color))?;
+            write!(err, "{}", super::render(&[d], sources, ui))?;
             return Ok(None);
         }
     };
     let checked = crate::compile(sources, file);
-    write!(
-        err,
-        "{}",
-        diagnostic::render(&checked.diagnostics, sources, color)
-    )?;
+    write!(err, "{}", super::render(&checked.diagnostics, sources, ui))?;
     Ok(checked.policy)
 }
 
@@ -162,13 +158,13 @@ fn evaluate(
     args: &FactArgs,
     only_unit: Option<&str>,
     sources: &mut SourceMap,
-    color: bool,
+    ui: Ui,
     err: &mut impl Write,
 ) -> std::io::Result<Option<Results>> {
     let units = match units_of(policy, args) {
         Ok(u) => u,
         Err(d) => {
-            write!(err, "{}", diagnostic::render(&[d], sources, color))?;
+            write!(err, "{}", super::render(&[d], sources, ui))?;
             return Ok(None);
         }
     };
@@ -181,11 +177,7 @@ fn evaluate(
     let Scored { results, problems } = eval::score(policy, &run, sources);
     // An explanation's second pass has already reported everything once.
     if only_unit.is_none() || results.is_none() {
-        write!(
-            err,
-            "{}",
-            diagnostic::render(&problems.diagnostics, sources, color)
-        )?;
+        write!(err, "{}", super::render(&problems.diagnostics, sources, ui))?;
         let unlisted = problems.unlisted_errors + problems.unlisted_warnings;
         if unlisted > 0 {
             writeln!(

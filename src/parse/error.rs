@@ -38,7 +38,11 @@ pub(super) fn syntax(cx: &Cx, line: &str, err: Error<Rule>) -> Diagnostic {
             }
         }
     }
-    let prev = previous_token(&line[..pos]);
+    // In `每人每次扣` the word that matters is the verb at its end.
+    let prev = previous_token(&line[..pos]).map(|p| match p.chars().last() {
+        Some(c @ ('扣' | '得' | '加')) if p.chars().count() > 1 => &p[p.len() - c.len_utf8()..],
+        _ => p,
+    });
     let what = match prev.and_then(expected_after) {
         Some(phrase) => phrase.to_string(),
         None if expected.is_empty() => "something else".to_string(),
@@ -57,10 +61,99 @@ pub(super) fn syntax(cx: &Cx, line: &str, err: Error<Rule>) -> Diagnostic {
         (cx.span_at(pos, pos + found_len), format!("found `{token}`"))
     };
     let mut d = Diagnostic::error(Code::Syntax, message).with_label(span, label);
-    if let Some(help) = help_for(&expected, &found[..found_len]) {
+    let help = help_for(&expected, &found[..found_len]);
+    if let Some(help) = &help {
         d = d.with_help(help);
     }
-    d
+    // The Chinese text: English-only keywords are no help on a Chinese line.
+    let zh_expected: Vec<&str> =
+        expected
+            .iter()
+            .filter_map(|e| zh_phrase(e))
+            .fold(Vec::new(), |mut acc, p| {
+                if !acc.contains(&p) {
+                    acc.push(p);
+                }
+                acc
+            });
+    let zh_what = match prev.and_then(expected_after_zh) {
+        Some(phrase) => phrase.to_string(),
+        None if zh_expected.is_empty() => "其他内容".to_string(),
+        None => join_zh(&zh_expected),
+    };
+    let zh_message = match prev {
+        Some(prev) => format!("`{prev}` 之后应为{zh_what}"),
+        None => format!("此处应为{zh_what}"),
+    };
+    let zh_label = if found_len == 0 {
+        "此行到此结束".to_string()
+    } else {
+        format!("发现 `{}`", &found[..found_len])
+    };
+    let zh_help = help.as_deref().and_then(help_zh);
+    d.zh(zh_message, &[&zh_label], zh_help)
+}
+
+/// The Chinese for what a grammar rule expects; `None` for English-only keywords.
+fn zh_phrase(en: &str) -> Option<&'static str> {
+    Some(match en {
+        "a number of points" => "分值（如 `0.5分`）",
+        "a number" => "数字",
+        "a date such as `2021-12-20`" => "日期（如 `2021-12-20`）",
+        "a quoted name" => "带引号的名称",
+        "a name" => "名称",
+        "a fact shape (`event`, `measure`, `flag` or `points from … to …`)" => {
+            "事实类型（`事件`、`指标`、`是否` 或 `酌情分 … 至 …`）"
+        }
+        "`count`, `number`, `percent` or `points`" => "`计数`、`数值`、`百分比` 或 `分值`",
+        "a field name" => "字段名",
+        "a set such as `{a, b}`" => "集合（如 `{a、b}`）",
+        "a table row such as `light 3` or `10 or more 2`" => {
+            "分值表的一行（如 `light 3分` 或 `10人以上 2分`）"
+        }
+        "a condition" => "条件",
+        "a value" => "值",
+        "a comparison (`<`, `<=`, `>`, `>=`, `=`, `!=`)" => {
+            "比较（`低于`、`不超过`、`超过`、`不低于`、`为` 或 `<`、`>`、`=` 等）"
+        }
+        "`,`" => "`，`",
+        "`:`" => "`：`",
+        "`{`" => "`{`",
+        "`}`" => "`}`",
+        "`(`" => "`（`",
+        "`)`" => "`）`",
+        "the end of the line" => "行尾",
+        "`workdays` or `days`" => "`个工作日` 或 `天`",
+        "`and` or `or`" => "`且` 或 `或`",
+        _ => return None,
+    })
+}
+
+fn expected_after_zh(keyword: &str) -> Option<&'static str> {
+    Some(match keyword {
+        "扣" | "得" | "加" => "分值（如 `0.5分`）",
+        "板块" | "项目" | "考核方案" => "带引号的名称",
+        "年度" => "年份（如 `2021`）",
+        "总分" | "附加分" | "最多扣" | "最高得" | "共" | "否则" => "分值",
+        _ => return None,
+    })
+}
+
+fn help_zh(en: &str) -> Option<&'static str> {
+    Some(match en {
+        "separate the clauses of a line with a comma (`,` or `，`)" => "同一行的各子句之间请用逗号（`，`）分隔",
+        "comparisons are written `<`, `<=`, `>`, `>=`, `=` and `!=`" => "比较请写作 `低于`、`不超过`、`超过`、`不低于`、`为`、`不为`，或 `<`、`<=`、`>`、`>=`、`=`、`!=`",
+        "write the points as a decimal number, e.g. `0.5`" => "请用数字写出分值，如 `0.5分`",
+        _ => return None,
+    })
+}
+
+fn join_zh(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} 或 {last}", init.join("、")),
+    }
 }
 
 fn unknown_keyword(cx: &Cx, line: &str) -> Diagnostic {
@@ -76,19 +169,37 @@ fn unknown_keyword(cx: &Cx, line: &str) -> Diagnostic {
         .iter()
         .map(|k| (strsim::levenshtein(k, &word.to_lowercase()), *k))
         .min();
-    d = match best {
-        Some((dist, kw)) if dist <= 2 && word.chars().count() > 2 => {
-            d.with_help(format!("did you mean `{kw}`?"))
+    let suggestion = match best {
+        // A Chinese keyword is two or four characters: one slip is still a suggestion.
+        Some((dist, kw))
+            if dist <= 2
+                && dist < word.chars().count()
+                && (word.chars().count() > 2 || !word.is_ascii()) =>
+        {
+            Some(kw)
         }
-        _ => d.with_help(format!(
+        _ => None,
+    };
+    d = match suggestion {
+        Some(kw) => d.with_help(format!("did you mean `{kw}`?")),
+        None => d.with_help(format!(
             "the line keywords are {}",
             super::STATEMENT_KEYWORDS
                 .iter()
+                .filter(|k| k.is_ascii())
                 .map(|k| format!("`{k}`"))
                 .collect::<Vec<_>>()
                 .join(", ")
         )),
     };
+    let zh_help = suggestion.map(|kw| format!("是否想写 `{kw}`？"));
+    d = d.zh(
+        format!("未知关键字 `{word}`"),
+        &["每行以 `板块`、`项目`、`事实` 等关键字开头，规则以事实名称开头"],
+        Some(zh_help.as_deref().unwrap_or(
+            "规则写作 `事实名称 每次扣0.1分` 或 `deduct 0.1 per occurrence of 事实名称`",
+        )),
+    );
     d
 }
 

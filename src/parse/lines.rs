@@ -119,7 +119,12 @@ pub(super) fn split(
                         sources.span(file, at, line_end),
                         "this string is not closed on its line",
                     )
-                    .with_help("end the string with a closing quote on the same line"),
+                    .with_help("end the string with a closing quote on the same line")
+                    .zh(
+                        "字符串未闭合",
+                        &["此字符串在本行没有结束引号"],
+                        Some("请在同一行用引号结束字符串"),
+                    ),
             );
             if let Some(mut line) = open.take() {
                 line.broken = true;
@@ -189,7 +194,12 @@ fn measure_indent(
         diags.push(
             Diagnostic::error(Code::MixedIndent, "indentation mixes tabs and spaces")
                 .with_label(span, "tabs and spaces on one line")
-                .with_help("indent with spaces only"),
+                .with_help("indent with spaces only")
+                .zh(
+                    "缩进混用了制表符和空格",
+                    &["同一行中既有制表符又有空格"],
+                    Some("请只用空格缩进"),
+                ),
         );
         return width;
     }
@@ -209,8 +219,15 @@ fn measure_indent(
                 Diagnostic::error(Code::MixedIndent, "indentation mixes tabs and spaces")
                     .with_label(span, format!("this line is indented with {used}"))
                     .with_note(format!("line {first_line} is indented with {first_used}"))
-                    .with_help(
-                        "indent every line of the file the same way, preferably with spaces",
+                    .with_help("indent every line of the file the same way, preferably with spaces")
+                    .zh(
+                        "缩进混用了制表符和空格",
+                        &[if used == "tabs" {
+                            "此行用制表符缩进"
+                        } else {
+                            "此行用空格缩进"
+                        }],
+                        Some("全文请用同一种缩进，最好用空格"),
                     ),
             );
         }

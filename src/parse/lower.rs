@@ -457,7 +457,12 @@ impl<'a> Cx<'a> {
                 )
                 .with_label(m_span, "given again here")
                 .with_label(*first, "first given here")
-                .with_help(format!("keep one `{word}`")));
+                .with_help(format!("keep one `{word}`"))
+                .zh(
+                    format!("一条规则中 `{}` 出现了两次", zh_clause(word)),
+                    &["再次出现", "首次出现"],
+                    Some("请只保留一个"),
+                ));
             }
             seen.push((word, m_span));
             match m.as_rule() {
@@ -857,13 +862,29 @@ impl<'a> Cx<'a> {
                     format!("`{text}` is not a date"),
                 )
                 .with_label(span, "no such day in the calendar")
-                .with_help("write dates as year-month-day, e.g. `2021-12-20`")),
+                .with_help("write dates as year-month-day, e.g. `2021-12-20`")
+                .zh(
+                    format!("`{text}` 不是有效日期"),
+                    &["日历中没有这一天"],
+                    Some("日期请写作 年-月-日，如 `2021-12-20`"),
+                )),
             },
             _ => Err(Diagnostic::bug(
                 span,
                 format!("a date that does not split: {text}"),
             )),
         }
+    }
+}
+
+/// A clause's Chinese words, for messages about Chinese lines.
+fn zh_clause(word: &str) -> &str {
+    match word {
+        "cap" => "最多扣 / 最高得",
+        "once per" => "同一 … 不累计",
+        "otherwise" => "否则",
+        "responsible:" => "考核部门：",
+        other => other,
     }
 }
 

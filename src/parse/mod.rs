@@ -48,6 +48,22 @@ const STATEMENT_KEYWORDS: &[&str] = &[
     "responsible",
     "deduct",
     "award",
+    "考核方案",
+    "年度",
+    "总分",
+    "附加分",
+    "考核对象",
+    "考核主体",
+    "事实",
+    "工作日历",
+    "节假日",
+    "调休上班",
+    "板块",
+    "加分板块",
+    "项目",
+    "考核部门",
+    "责任单位",
+    "责任部门",
 ];
 
 /// The result of parsing one file: the tree (as much as could be read) and every diagnostic.

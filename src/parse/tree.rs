@@ -136,7 +136,12 @@ impl Builder<'_> {
                 Diagnostic::error(Code::Misplaced, "unexpected indentation")
                     .with_label(span, "this line is indented further than the line above")
                     .with_label(parent, format!("{what} cannot contain other lines"))
-                    .with_help("indent this line like the line above it"),
+                    .with_help("indent this line like the line above it")
+                    .zh(
+                        "缩进有误",
+                        &["此行比上一行缩进更深", "上一行之下不能包含其他行"],
+                        Some("请与上一行对齐缩进"),
+                    ),
             );
             self.stack.push((indent, Open::Broken));
             return;
@@ -249,56 +254,82 @@ impl Builder<'_> {
 
 fn misplaced(stmt: &Stmt, nested: bool) -> Diagnostic {
     let span = stmt_span(stmt);
-    let (message, label, help) = match stmt {
-        Stmt::Rule(_) if nested => (
+    // English message, label, help; then the Chinese.
+    let [message, label, help, zh_message, zh_label, zh_help] = match stmt {
+        Stmt::Rule(_) if nested => [
             "a rule cannot be indented under another rule",
             "indented under the rule above",
             "indent this rule like the rule above it",
-        ),
-        Stmt::Rule(_) => (
+            "规则不能缩进在另一条规则之下",
+            "缩进在上一条规则之下",
+            "请与上一条规则对齐缩进",
+        ],
+        Stmt::Rule(_) => [
             "a rule must be inside a section or an item",
             "this rule belongs to no section",
             "indent it under a `section` or `item` line",
-        ),
-        Stmt::Item(_) if nested => (
+            "规则必须位于板块或项目之内",
+            "此规则不属于任何板块",
+            "请将其缩进到 `板块` 或 `项目` 行之下",
+        ],
+        Stmt::Item(_) if nested => [
             "an item cannot be inside an item or a rule",
             "indented too far",
             "indent `item` lines one step under their `section`",
-        ),
-        Stmt::Item(_) => (
+            "项目不能位于项目或规则之内",
+            "缩进过深",
+            "`项目` 行应比其 `板块` 行多缩进一级",
+        ],
+        Stmt::Item(_) => [
             "an item must be inside a section",
             "this item belongs to no section",
             "indent it under a `section` line",
-        ),
-        Stmt::Section(_) => (
+            "项目必须位于板块之内",
+            "此项目不属于任何板块",
+            "请将其缩进到 `板块` 行之下",
+        ],
+        Stmt::Section(_) => [
             "a section cannot be inside another section",
             "indented under a section",
             "start `section` lines at the left margin; use `item` for a part of a section",
-        ),
-        Stmt::Holidays(..) | Stmt::Workdays(..) => (
+            "板块不能位于另一个板块之内",
+            "缩进在板块之下",
+            "`板块` 行应顶格书写；板块的组成部分请用 `项目`",
+        ],
+        Stmt::Holidays(..) | Stmt::Workdays(..) => [
             "`holidays` and `workdays` must be under a `calendar` line",
             "no `calendar` above",
             "add a `calendar` line above and indent this line under it",
-        ),
-        Stmt::Responsible(_) => (
+            "`节假日` 和 `调休上班` 必须位于 `工作日历` 之下",
+            "上方没有 `工作日历`",
+            "请在上方加一行 `工作日历`，并将此行缩进到其下",
+        ],
+        Stmt::Responsible(_) => [
             "`responsible:` must be under a section, an item or a rule",
             "nothing to be responsible for here",
             "put it on the `section`, `item` or rule line, or indent it under one",
-        ),
+            "`考核部门：` 必须位于板块、项目或规则之下",
+            "此处没有可负责的内容",
+            "请写在 `板块`、`项目` 或规则行上，或缩进到其下",
+        ],
         Stmt::Policy(_)
         | Stmt::Setting(_)
         | Stmt::Units(_)
         | Stmt::Assessors(_)
         | Stmt::Fact(_)
-        | Stmt::Calendar(_) => (
+        | Stmt::Calendar(_) => [
             "a declaration cannot be inside a section",
             "indented under a section",
             "start declarations at the left margin, before the sections",
-        ),
+            "声明不能位于板块之内",
+            "缩进在板块之下",
+            "声明应顶格书写，放在各板块之前",
+        ],
     };
     Diagnostic::error(Code::Misplaced, message)
         .with_label(span, label)
         .with_help(help)
+        .zh(zh_message, &[zh_label], Some(zh_help))
 }
 
 fn stmt_span(stmt: &Stmt) -> Span {
