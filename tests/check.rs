@@ -42,3 +42,49 @@ fn check_fixtures() {
         });
     });
 }
+
+/// A Chinese line gets a Chinese message: every diagnostic the policy fixtures produce has one.
+#[test]
+fn every_policy_diagnostic_has_a_chinese_text() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut seen = std::collections::BTreeSet::new();
+    let mut missing = Vec::new();
+    for dir in ["parse", "check"] {
+        for entry in std::fs::read_dir(root.join(dir))
+            .expect("fixtures")
+            .flatten()
+        {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !(name.starts_with("err_") || name.starts_with("warn_")) {
+                continue;
+            }
+            let text = std::fs::read_to_string(entry.path()).expect("readable");
+            let mut sources = SourceMap::new();
+            let file = sources.add(name.clone(), text);
+            for d in kaohe::compile(&sources, file).diagnostics {
+                if d.zh.is_none() {
+                    missing.push(format!("{name}: [{}] {}", d.code, d.message));
+                }
+                if let Some(zh) = &d.zh {
+                    assert_eq!(
+                        zh.labels.len(),
+                        d.labels.len(),
+                        "{name}: [{}] label count",
+                        d.code
+                    );
+                }
+                seen.insert(d.code.as_str());
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "without a Chinese text:\n{}",
+        missing.join("\n")
+    );
+    assert!(
+        seen.len() >= 30,
+        "only {} codes were exercised: {seen:?}",
+        seen.len()
+    );
+}

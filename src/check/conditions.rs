@@ -36,7 +36,8 @@ impl<'a> Checker<'a> {
                     self.diags.push(
                         Diagnostic::error(Code::WrongShape, "`each month` is a condition on the unit, not on a row")
                             .with_label(c.span, format!("inside a `where` on `{}`", info.name()))
-                            .with_help("use it with `when`, e.g. `award 4 when each month has at least 4 info_report`"),
+                            .with_help("use it with `when`, e.g. `award 4 when each month has at least 4 info_report`")
+                            .zh("`每月` 是对单位的条件，不是对某一行的", &["写在了 `中 … 的` 里"], Some("写作 `每月 info_report 不少于4篇 的，得4分`")),
                     );
                     return None;
                 }
@@ -52,7 +53,12 @@ impl<'a> Checker<'a> {
                             ),
                         )
                         .with_label(fact.span, "not an event")
-                        .with_label(info.decl.shape.span, "declared here"),
+                        .with_label(info.decl.shape.span, "declared here")
+                        .zh(
+                            format!("`每月` 计的是事件，但 `{}` 不是事件", fact.name),
+                            &["不是事件", "在此声明"],
+                            None,
+                        ),
                     );
                     return None;
                 }
@@ -62,6 +68,11 @@ impl<'a> Checker<'a> {
                             .with_label(c.span, "which twelve months?")
                             .with_help(
                                 "add `year 2021` (the assessed year) under the `policy` line",
+                            )
+                            .zh(
+                                "`每月` 需要方案的 `年度`",
+                                &["哪十二个月？"],
+                                Some("请在 `考核方案` 行下加 `年度 2021`"),
                             ),
                     );
                     return None;
@@ -75,7 +86,12 @@ impl<'a> Checker<'a> {
                             Code::DimensionMismatch,
                             "`at least` takes a whole number of occurrences",
                         )
-                        .with_label(at_least.span, "not a whole number"),
+                        .with_label(at_least.span, "not a whole number")
+                        .zh(
+                            "`不少于` 之后应为整数次数",
+                            &["不是整数"],
+                            None,
+                        ),
                     );
                     return None;
                 }
@@ -104,7 +120,12 @@ impl<'a> Checker<'a> {
                                 format!("`in {{…}}` tests names, but this is {}", other.describe()),
                             )
                             .with_label(operand.span, other.describe())
-                            .with_help("compare numbers and dates with `<`, `<=`, `>`, `>=`, `=`"),
+                            .with_help("compare numbers and dates with `<`, `<=`, `>`, `>=`, `=`")
+                            .zh(
+                                format!("`属于 {{…}}` 检验的是名称，但这是{}", other.describe_zh()),
+                                &[other.describe_zh()],
+                                Some("数字和日期请用 `低于`、`超过`、`不低于` 等比较"),
+                            ),
                         );
                         return None;
                     }
@@ -146,7 +167,12 @@ impl<'a> Checker<'a> {
                             )
                             .with_label(name.span, "used as a condition")
                             .with_label(info.decl.shape.span, "declared here")
-                            .with_help(format!("compare it, e.g. `{} > 0`", name.name)),
+                            .with_help(format!("compare it, e.g. `{} > 0`", name.name))
+                            .zh(
+                                format!("`{}` 不是是否值，不能直接作条件", name.name),
+                                &["用作条件", "在此声明"],
+                                Some(&format!("请加比较，如 `{} 超过 0`", name.name)),
+                            ),
                         );
                         None
                     }
@@ -163,7 +189,12 @@ impl<'a> Checker<'a> {
                         ),
                     )
                     .with_label(name.span, "used as a condition")
-                    .with_help(format!("compare it, e.g. `{} = …`", name.name)),
+                    .with_help(format!("compare it, e.g. `{} = …`", name.name))
+                    .zh(
+                        format!("字段 `{}` 是{}，不是是否值", name.name, dim.describe_zh()),
+                        &["用作条件"],
+                        Some(&format!("请加比较，如 `{} 为 …`", name.name)),
+                    ),
                     None => self.no_field(info, name, &[]),
                 };
                 self.diags.push(d);
@@ -200,7 +231,12 @@ impl<'a> Checker<'a> {
                 self.diags.push(
                     Diagnostic::error(Code::DimensionMismatch, "names cannot be ordered")
                         .with_label(left.span.to(right.span), "compares names with an order")
-                        .with_help("compare names with `=` or `!=`, or test `in {…}`"),
+                        .with_help("compare names with `=` or `!=`, or test `in {…}`")
+                        .zh(
+                            "名称不能比较大小",
+                            &["对名称用了大小比较"],
+                            Some("名称请用 `为`、`不为` 或 `属于 {…}`"),
+                        ),
                 );
                 return None;
             }
@@ -273,7 +309,18 @@ impl<'a> Checker<'a> {
                                     .with_help(format!(
                                         "count the values with `per {key} of {} where value …`",
                                         name.name
-                                    )),
+                                    ))
+                                    .zh(
+                                        format!(
+                                            "`{}` 每个 `{key}` 有一个值，不是每个单位一个",
+                                            name.name
+                                        ),
+                                        &["哪一个值？", "在此声明"],
+                                        Some(&format!(
+                                            "请按值计数：`{} 中 value … 的，每个 {key} 扣…分`",
+                                            name.name
+                                        )),
+                                    ),
                                 );
                                 return None;
                             }
@@ -297,7 +344,12 @@ impl<'a> Checker<'a> {
                                 dim.describe()
                             ),
                         )
-                        .with_label(base.span, dim.describe()),
+                        .with_label(base.span, dim.describe())
+                        .zh(
+                            format!("只有日期能加减天数，但这是{}", dim.describe_zh()),
+                            &[dim.describe_zh()],
+                            None,
+                        ),
                     );
                     return None;
                 }
@@ -309,7 +361,12 @@ impl<'a> Checker<'a> {
                                 Code::DimensionMismatch,
                                 "a date moves by a whole number of days",
                             )
-                            .with_label(by.span, "not a whole number of days (up to ten years)"),
+                            .with_label(by.span, "not a whole number of days (up to ten years)")
+                            .zh(
+                                "日期只能加减整数天",
+                                &["不是整数天（最多十年）"],
+                                None,
+                            ),
                         );
                         return None;
                     }
@@ -319,7 +376,12 @@ impl<'a> Checker<'a> {
                     self.diags.push(
                         Diagnostic::error(Code::NoCalendar, "working days need a `calendar`")
                             .with_label(o.span, "counts working days")
-                            .with_help("declare the year's holidays and make-up workdays:\ncalendar\n  holidays 2021-10-01 to 2021-10-07\n  workdays 2021-10-09"),
+                            .with_help("declare the year's holidays and make-up workdays:\ncalendar\n  holidays 2021-10-01 to 2021-10-07\n  workdays 2021-10-09")
+                            .zh(
+                                "工作日需要 `工作日历`",
+                                &["按工作日计"],
+                                Some("请声明当年的节假日和调休上班日：\n工作日历\n  节假日 2021-10-01 至 2021-10-07\n  调休上班 2021-10-09"),
+                            ),
                     );
                     return None;
                 }

@@ -166,7 +166,12 @@ impl<'a> Checker<'a> {
                             format!("`{}` is not a year", n.value),
                         )
                         .with_label(n.span, "expected a year such as 2021")
-                        .with_help("write the assessed year in four digits"),
+                        .with_help("write the assessed year in four digits")
+                        .zh(
+                            format!("`{}` 不是年份", n.value),
+                            &["应为 2021 这样的年份"],
+                            Some("请用四位数写考核年度"),
+                        ),
                     ),
                 }
                 return;
@@ -186,7 +191,8 @@ impl<'a> Checker<'a> {
                     Code::NonPositive,
                     format!("`{word}` must be a positive number of points"),
                 )
-                .with_label(n.span, "not a positive number of points"),
+                .with_label(n.span, "not a positive number of points")
+                .zh(format!("`{word}` 必须是正的分值"), &["不是正的分值"], None),
             );
         }
         *slot = Some((n.value, n.span));
@@ -202,7 +208,12 @@ impl<'a> Checker<'a> {
                     )
                     .with_label(u.span, "listed again here")
                     .with_label(first.span, "first listed here")
-                    .with_help("remove one of them"),
+                    .with_help("remove one of them")
+                    .zh(
+                        format!("`{}` 列出了两次", u.name),
+                        &["再次列出", "首次列出"],
+                        Some("请删去其中一个"),
+                    ),
                 );
             } else {
                 list.push(u.clone());
@@ -220,7 +231,12 @@ impl<'a> Checker<'a> {
                         format!("`{} to {}` ends before it starts", r.from.value, r.to.value),
                     )
                     .with_label(r.span, "the range")
-                    .with_help("write the earlier date first"),
+                    .with_help("write the earlier date first")
+                    .zh(
+                        format!("`{} 至 {}` 终点早于起点", r.from.value, r.to.value),
+                        &["此范围"],
+                        Some("请先写较早的日期"),
+                    ),
                 );
                 continue;
             }
@@ -276,7 +292,12 @@ impl<'a> Checker<'a> {
                     ),
                 )
                 .with_label(n.span, "the worth")
-                .with_help("leave `worth` out for a section that deducts from the total directly"),
+                .with_help("leave `worth` out for a section that deducts from the total directly")
+                .zh(
+                    format!("分值 `{}` 不是正数", n.value),
+                    &["此分值"],
+                    Some("直接从总分扣分的板块请不写分值"),
+                ),
             );
         }
         (n.value, n.span)
@@ -294,7 +315,12 @@ impl<'a> Checker<'a> {
                     )
                     .with_label(u.span, "named again here")
                     .with_label(first.span, "first named here")
-                    .with_help("remove one of them"),
+                    .with_help("remove one of them")
+                    .zh(
+                        format!("`{}` 在 `考核部门` 中列出了两次", u.name),
+                        &["再次列出", "首次列出"],
+                        Some("请删去其中一个"),
+                    ),
                 );
                 continue;
             }

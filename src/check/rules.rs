@@ -30,7 +30,12 @@ impl<'a> Checker<'a> {
                     "`otherwise` needs a `when` or `unless` condition",
                 )
                 .with_label(other.span, "nothing to be otherwise to")
-                .with_help("use `otherwise` only as in `award 2 when rate >= 80%, otherwise 1`"),
+                .with_help("use `otherwise` only as in `award 2 when rate >= 80%, otherwise 1`")
+                .zh(
+                    "`否则` 只能用于有条件的规则",
+                    &["没有可“否则”的条件"],
+                    Some("写作 `rate 达 80% 以上 的，得2分，否则得1分`"),
+                ),
             );
         }
         let cap = rule.cap.as_ref().map(|c| self.cap(c, worth));
@@ -173,7 +178,15 @@ impl<'a> Checker<'a> {
                         .with_help(format!(
                             "declare it as `fact {}: measure points`",
                             fact.name
-                        )),
+                        ))
+                        .zh(
+                            format!("`按 {} 的{}倍` 需要分值或数值指标", fact.name, amount.value),
+                            &[
+                                &format!("`{}` 是{}", fact.name, shape_zh(&info)),
+                                "在此声明",
+                            ],
+                            Some(&format!("请声明为 `事实 {}：指标 分值`", fact.name)),
+                        ),
                     );
                     return None;
                 }
@@ -197,7 +210,12 @@ impl<'a> Checker<'a> {
                         )
                         .with_label(fact.span, format!("`{}` is {}", fact.name, describe_shape(&info)))
                         .with_label(info.decl.shape.span, "declared here")
-                        .with_help("give an amount, e.g. `deduct 1 when …` or `deduct 0.5 per occurrence of …`"),
+                        .with_help("give an amount, e.g. `deduct 1 when …` or `deduct 0.5 per occurrence of …`")
+                        .zh(
+                            format!("只有 `酌情分` 事实才能单独写作 `{} 酌情扣分`", fact.name),
+                            &[&format!("`{}` 是{}", fact.name, shape_zh(&info)), "在此声明"],
+                            Some("请写出分值，如 `… 的，扣1分` 或 `… 每次扣0.5分`"),
+                        ),
                     );
                     return None;
                 };
@@ -211,7 +229,12 @@ impl<'a> Checker<'a> {
                             .with_label(fact.span, "used here")
                             .with_label(info.decl.shape.span, format!("up to {to}"))
                             .with_label(w_span, format!("worth {w}"))
-                            .with_help(format!("narrow the range to at most {w}, or raise the worth")),
+                            .with_help(format!("narrow the range to at most {w}, or raise the worth"))
+                            .zh(
+                                format!("`{}` 最多可达 {to} 分，超过了所计入的分值 {w}", fact.name),
+                                &["在此使用", &format!("最多 {to}"), &format!("分值 {w}")],
+                                Some(&format!("请把范围缩小到不超过 {w}，或提高分值")),
+                            ),
                         );
                     }
                 }
@@ -252,7 +275,16 @@ impl<'a> Checker<'a> {
                                 ),
                             )
                             .with_label(*span, "counts occurrences")
-                            .with_label(info.decl.shape.span, "declared here"),
+                            .with_label(info.decl.shape.span, "declared here")
+                            .zh(
+                                format!(
+                                    "`每次` 计的是事件，但 `{}` 是{}",
+                                    info.name(),
+                                    shape_zh(info)
+                                ),
+                                &["按次计数", "在此声明"],
+                                None,
+                            ),
                         );
                         (None, *span)
                     } else {
@@ -267,7 +299,12 @@ impl<'a> Checker<'a> {
                         self.diags.push(
                             Diagnostic::error(Code::BadPer, format!("`per {}` would count distinct numbers", k.name))
                                 .with_label(k.span, format!("`{}` holds {}", k.name, dim.describe()))
-                                .with_help("count per a key such as `case` or `project`, or per `person`, `day` or `occurrence`"),
+                                .with_help("count per a key such as `case` or `project`, or per `person`, `day` or `occurrence`")
+                                .zh(
+                                    format!("`每个 {}` 会按不同的数值计数", k.name),
+                                    &[&format!("`{}` 是{}", k.name, dim.describe_zh())],
+                                    Some("请按 `case`、`project` 这样的键计数，或按 `每人`、`每天`、`每次`"),
+                                ),
                         );
                         (None, k.span)
                     }
@@ -284,7 +321,8 @@ impl<'a> Checker<'a> {
                         self.diags.push(
                             Diagnostic::error(Code::BadPer, "the same `per` is given twice")
                                 .with_label(span, "given again here")
-                                .with_label(*first, "first given here"),
+                                .with_label(*first, "first given here")
+                                .zh("同一个 `每…` 写了两次", &["再次出现", "首次出现"], None),
                         );
                         ok = false;
                     }
@@ -298,7 +336,12 @@ impl<'a> Checker<'a> {
             self.diags.push(
                 Diagnostic::error(Code::BadPer, format!("`per {k}` counts each `{k}` once and cannot be combined with another `per`"))
                     .with_label(*span, "counts distinct values")
-                    .with_help(format!("write `per {k}` alone, or count rows with `per occurrence`")),
+                    .with_help(format!("write `per {k}` alone, or count rows with `per occurrence`"))
+                    .zh(
+                        format!("`每个 {k}` 对每个 `{k}` 只计一次，不能与其他 `每…` 同用"),
+                        &["按不同值计数"],
+                        Some(&format!("请单独写 `每个 {k}`，或用 `每次` 按行计数")),
+                    ),
             );
             ok = false;
         }
@@ -324,7 +367,43 @@ impl<'a> Checker<'a> {
             .with_help(format!(
                 "declare it: `fact {}: event with {field}`",
                 info.name()
-            )),
+            ))
+            .zh(
+                format!(
+                    "`{}` 需要 `{}` 字段，但 `{}` 没有",
+                    if field == "persons" {
+                        "每人"
+                    } else {
+                        "每天"
+                    },
+                    if field == "persons" {
+                        "人数"
+                    } else {
+                        "天数"
+                    },
+                    info.name()
+                ),
+                &[
+                    &format!(
+                        "按{}计",
+                        if field == "persons" {
+                            "人数"
+                        } else {
+                            "天数"
+                        }
+                    ),
+                    "声明中没有此字段",
+                ],
+                Some(&format!(
+                    "请声明：`事实 {}：事件，含{}`",
+                    info.name(),
+                    if field == "persons" {
+                        "人数"
+                    } else {
+                        "天数"
+                    }
+                )),
+            ),
         );
         false
     }
@@ -389,7 +468,12 @@ impl<'a> Checker<'a> {
                     "an amount is points, not a percent",
                 )
                 .with_label(n.span, "written as a percent")
-                .with_help(format!("write the points without `%`, e.g. `{}`", n.value)),
+                .with_help(format!("write the points without `%`, e.g. `{}`", n.value))
+                .zh(
+                    "分值是分，不是百分比",
+                    &["写成了百分比"],
+                    Some(&format!("请去掉 `%`，如 `{}分`", n.value)),
+                ),
             );
             return None;
         }
@@ -402,6 +486,11 @@ impl<'a> Checker<'a> {
                 .with_label(n.span, "not a positive number of points")
                 .with_help(
                     "`deduct` and `award` take positive amounts; the verb gives the direction",
+                )
+                .zh(
+                    format!("分值 `{}` 不是正数", n.value),
+                    &["应为正的分值"],
+                    Some("`扣` 和 `得` 后写正数，方向由动词决定"),
                 ),
             );
             return None;
@@ -423,7 +512,12 @@ impl<'a> Checker<'a> {
                     ),
                 )
                 .with_label(n.span, "amounts here are zero or more points")
-                .with_help("amounts are points: zero or more, without `%`"),
+                .with_help("amounts are points: zero or more, without `%`")
+                .zh(
+                    format!("分值 `{}` 有误", n.value),
+                    &["此处应为零或正的分值"],
+                    Some("分值为零或正数，不带 `%`"),
+                ),
             );
             return None;
         }
@@ -445,7 +539,12 @@ impl<'a> Checker<'a> {
                     )
                     .with_label(n.span, "this amount")
                     .with_label(w_span, "the worth it counts against")
-                    .with_help("one occurrence already takes all the points; check the amount"),
+                    .with_help("one occurrence already takes all the points; check the amount")
+                    .zh(
+                        format!("分值 {} 超过了全部分值 {w}", n.value),
+                        &["此分值", "所计入的分值"],
+                        Some("一次就会扣完全部分值；请核对分值"),
+                    ),
                 );
             }
         }
@@ -458,7 +557,8 @@ impl<'a> Checker<'a> {
                     Code::NonPositive,
                     "a cap must be a positive number of points",
                 )
-                .with_label(c.span, "not a positive number of points"),
+                .with_label(c.span, "not a positive number of points")
+                .zh("封顶分值必须是正数", &["不是正的分值"], None),
             );
             return None;
         }
@@ -466,7 +566,12 @@ impl<'a> Checker<'a> {
             self.diags.push(
                 Diagnostic::error(Code::ZeroCap, "a cap of zero: the rule can never count")
                     .with_label(c.span, "cap 0")
-                    .with_help("remove the rule, or give the most it may count"),
+                    .with_help("remove the rule, or give the most it may count")
+                    .zh(
+                        "封顶为零：这条规则永远不计分",
+                        &["封顶 0"],
+                        Some("请删去这条规则，或写出最多可计的分值"),
+                    ),
             );
             return None;
         }
@@ -479,7 +584,12 @@ impl<'a> Checker<'a> {
                     )
                     .with_label(c.span, "this cap")
                     .with_label(w_span, "the worth is reached first")
-                    .with_help(format!("lower the cap to at most {w}, or remove it")),
+                    .with_help(format!("lower the cap to at most {w}, or remove it"))
+                    .zh(
+                        format!("封顶 {} 永远用不上：分值只有 {w}", c.value),
+                        &["此封顶", "先达到此分值"],
+                        Some(&format!("请把封顶降到不超过 {w}，或删去")),
+                    ),
                 );
             }
         }
@@ -498,7 +608,12 @@ impl<'a> Checker<'a> {
                         "`once per` applies only to rules that count rows",
                     )
                     .with_label(key.span, "nothing to count once")
-                    .with_help("use it on `per …` and `by …` rules"),
+                    .with_help("use it on `per …` and `by …` rules")
+                    .zh(
+                        "`不累计` 只用于按行计数的规则",
+                        &["没有可只计一次的内容"],
+                        Some("请用于 `每…` 和 `按 … 扣分` 规则"),
+                    ),
                 );
                 return None;
             }
@@ -511,7 +626,12 @@ impl<'a> Checker<'a> {
                     Code::BadPer,
                     format!("`once per {}` needs a key such as `case`", key.name),
                 )
-                .with_label(key.span, format!("`{}` holds {}", key.name, dim.describe()));
+                .with_label(key.span, format!("`{}` holds {}", key.name, dim.describe()))
+                .zh(
+                    format!("`同一 {} 不累计` 需要 `case` 这样的键", key.name),
+                    &[&format!("`{}` 是{}", key.name, dim.describe_zh())],
+                    None,
+                );
                 self.diags.push(d);
                 None
             }
@@ -521,6 +641,16 @@ impl<'a> Checker<'a> {
                 None
             }
         }
+    }
+}
+
+/// The shape of a fact, in a Chinese message.
+pub(super) fn shape_zh(info: &FactInfo) -> &'static str {
+    match info.ir.shape {
+        ir::Shape::Event => "事件",
+        ir::Shape::Measure(_) => "指标",
+        ir::Shape::Flag => "是否值",
+        ir::Shape::Points { .. } => "酌情分",
     }
 }
 

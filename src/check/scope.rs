@@ -171,7 +171,12 @@ impl<'a> Scope<'a> {
                             format!("`points from {} to {}` is not a range of points", from.value, to.value),
                         )
                         .with_label(decl.shape.span, "the range")
-                        .with_help("write the smaller, non-negative number first, e.g. `points from 0 to 2`"),
+                        .with_help("write the smaller, non-negative number first, e.g. `points from 0 to 2`")
+                        .zh(
+                            format!("`酌情分 {} 至 {}` 不是有效范围", from.value, to.value),
+                            &["此范围"],
+                            Some("请先写较小的非负数，如 `酌情分 0 至 2`"),
+                        ),
                     );
                 }
                 ir::Shape::Points {

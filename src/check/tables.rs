@@ -57,7 +57,12 @@ impl Checker<'_> {
                         self.diags.push(
                             Diagnostic::error(Code::TableKind, format!("`{target}` holds kinds, so its table lists kinds, not brackets"))
                                 .with_label(entry.span, "a numeric bracket")
-                                .with_help(format!("write one row per kind, e.g. `{} 2`", values.first().map_or("a", String::as_str))),
+                                .with_help(format!("write one row per kind, e.g. `{} 2`", values.first().map_or("a", String::as_str)))
+                                .zh(
+                                    format!("`{target}` 是类别，分值表应逐类列出，不用分档"),
+                                    &["这是数字分档"],
+                                    Some(&format!("每类写一行，如 `{} 2分`", values.first().map_or("a", String::as_str))),
+                                ),
                         );
                         return None;
                     };
@@ -69,7 +74,12 @@ impl Checker<'_> {
                             )
                             .with_label(v.span, "again here")
                             .with_label(first.span, "first here")
-                            .with_help("give each kind one amount"),
+                            .with_help("give each kind one amount")
+                            .zh(
+                                format!("`{}` 在分值表中出现了两次", v.name),
+                                &["再次出现", "首次出现"],
+                                Some("每类只写一个分值"),
+                            ),
                         );
                         continue;
                     }
@@ -129,7 +139,12 @@ impl Checker<'_> {
                         self.diags.push(
                             Diagnostic::error(Code::TableKind, format!("`{target}` is a number, so its table lists brackets, not names"))
                                 .with_label(entry.span, "a name, not a bracket")
-                                .with_help("write brackets such as `10 or more 2, 5 to 9 1, below 5 0.5`"),
+                                .with_help("write brackets such as `10 or more 2, 5 to 9 1, below 5 0.5`")
+                                .zh(
+                                    format!("`{target}` 是数字，分值表应分档列出，不用名称"),
+                                    &["这是名称，不是分档"],
+                                    Some("请写分档，如 `10人以上得2分；5-9人得1分；5人以下得0.5分`"),
+                                ),
                         );
                         return None;
                     };
@@ -153,7 +168,15 @@ impl Checker<'_> {
                         ),
                     )
                     .with_label(field.map_or(fact.span, |f| f.span), other.describe())
-                    .with_help("look up a field declared `in {…}`, or a number"),
+                    .with_help("look up a field declared `in {…}`, or a number")
+                    .zh(
+                        format!(
+                            "分值表需要类别或数字，但 `{target}` 是{}",
+                            other.describe_zh()
+                        ),
+                        &[other.describe_zh()],
+                        Some("请按 `取 {…}` 声明的字段或数字制表"),
+                    ),
                 );
                 return None;
             }
@@ -186,7 +209,12 @@ impl Checker<'_> {
                         "a percent bracket on a value that is not a percent",
                     )
                     .with_label(n.span, "written as a percent")
-                    .with_help("write the bracket without `%`"),
+                    .with_help("write the bracket without `%`")
+                    .zh(
+                        "对非百分比的值用了百分比分档",
+                        &["写成了百分比"],
+                        Some("分档请去掉 `%`"),
+                    ),
                 );
                 return None;
             }
@@ -224,7 +252,12 @@ impl Checker<'_> {
                             format!("`{} to {}` ends before it starts", a.value, z.value),
                         )
                         .with_label(b.span, "the bracket")
-                        .with_help("write the smaller number first"),
+                        .with_help("write the smaller number first")
+                        .zh(
+                            format!("`{} 至 {}` 终点小于起点", a.value, z.value),
+                            &["此分档"],
+                            Some("请先写较小的数"),
+                        ),
                     );
                     return None;
                 }

@@ -47,7 +47,12 @@ pub(super) fn check_totals(policy: &ast::Policy, header: &Header, diags: &mut Ve
                     format!("bonus section `{}` has no worth", s.name.value),
                 )
                 .with_label(s.name.span, "adds how much at most?")
-                .with_help("give it a worth, e.g. `bonus section \"…\" worth 5`"),
+                .with_help("give it a worth, e.g. `bonus section \"…\" worth 5`")
+                .zh(
+                    format!("加分板块 `{}` 没有分值", s.name.value),
+                    &["最多加多少分？"],
+                    Some("请写上分值，如 `加分板块 \"…\" 5分`"),
+                ),
             );
         }
         item_worths(s, diags);

@@ -842,6 +842,11 @@ impl<'a> Cx<'a> {
             )
             .with_label(span, "too large or too many digits for an exact decimal")
             .with_help("kaohe keeps up to 28 significant digits; write the number with fewer")
+            .zh(
+                format!("`{text}` 无法精确表示"),
+                &["数值过大或位数过多"],
+                Some("kaohe 最多保留 28 位有效数字；请减少位数"),
+            )
         })
     }
 

@@ -228,7 +228,12 @@ impl Builder<'_> {
                         Diagnostic::error(Code::DuplicateClause, "`responsible:` given twice")
                             .with_label(span, "given again here")
                             .with_label(first, "first given here")
-                            .with_help("list every responsible unit in one `responsible:`"),
+                            .with_help("list every responsible unit in one `responsible:`")
+                            .zh(
+                                "`考核部门：` 写了两次",
+                                &["再次出现", "首次出现"],
+                                Some("请把所有考核部门写在一个 `考核部门：` 中"),
+                            ),
                     );
                 } else {
                     *owner_span = owner_span.to(span);
