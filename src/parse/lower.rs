@@ -712,9 +712,9 @@ impl<'a> Cx<'a> {
                 let left = self.operand(kids.expect(Rule::operand)?)?;
                 let op_pair = kids.expect(Rule::cmp_op)?;
                 let op = match op_pair.as_str() {
-                    "<" | "＜" | "低于" | "不足" | "少于" => CompareOp::Lt,
+                    "<" | "＜" | "低于" | "不足" | "少于" | "早于" => CompareOp::Lt,
                     "<=" | "≤" | "不超过" | "不高于" | "不多于" => CompareOp::Le,
-                    ">" | "＞" | "高于" | "超过" | "多于" => CompareOp::Gt,
+                    ">" | "＞" | "高于" | "超过" | "多于" | "晚于" => CompareOp::Gt,
                     ">=" | "≥" | "不低于" | "不少于" | "达到" | "达" => CompareOp::Ge,
                     "=" | "==" | "＝" | "等于" | "为" => CompareOp::Eq,
                     "!=" | "≠" | "不等于" | "不为" => CompareOp::Ne,
@@ -742,7 +742,11 @@ impl<'a> Cx<'a> {
             Rule::ident => OperandKind::Name(canonical_field(self.ident(value))),
             _ => return self.unexpected(&value),
         };
-        let Some(sign) = kids.take(Rule::shift_op) else {
+        // `+ 5 workdays`, `- 5 days`, or `后5个工作日` (after: plus).
+        let Some(sign) = kids
+            .take(Rule::shift_op)
+            .or_else(|| kids.take(Rule::zh_after))
+        else {
             return Ok(Operand { kind, span });
         };
         let mut by = self.number(kids.expect(Rule::number)?)?;
