@@ -329,56 +329,12 @@ fn in_chinese(d: &Diagnostic, sources: &SourceMap, language: Language) -> bool {
             d.zh.is_some()
                 && d.span().is_some_and(|span| {
                     sources.get(span.file).is_some_and(|f| {
-                        f.name.ends_with(".policy") && is_chinese_line(f.line_text(span.start_line))
+                        f.name.ends_with(".policy")
+                            && crate::parse::is_chinese_line(f.line_text(span.start_line))
                     })
                 })
         }
     }
-}
-
-/// A line written in the Chinese surface form: it starts with a Chinese keyword, or uses a
-/// Chinese rule word, outside its quoted text. (Chinese names alone do not make a line Chinese.)
-pub fn is_chinese_line(line: &str) -> bool {
-    let mut code = String::new();
-    let mut quote: Option<char> = None;
-    for c in line.chars() {
-        match (quote, c) {
-            (None, '#') => break,
-            (None, '"') => quote = Some('"'),
-            (None, '“') => quote = Some('”'),
-            (None, '「') => quote = Some('」'),
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, c) => code.push(c),
-        }
-    }
-    const KEYWORDS: &[&str] = &[
-        "考核方案",
-        "年度",
-        "总分",
-        "附加分",
-        "考核对象",
-        "考核主体",
-        "事实",
-        "工作日历",
-        "节假日",
-        "调休上班",
-        "板块",
-        "加分板块",
-        "项目",
-        "考核部门",
-        "责任单位",
-        "责任部门",
-    ];
-    let code = code.trim_start();
-    // English lines start with an English keyword, so a line starting with a Chinese character is Chinese.
-    let starts_han = code
-        .chars()
-        .next()
-        .is_some_and(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
-    starts_han
-        || KEYWORDS.iter().any(|k| code.starts_with(k))
-        || code.chars().any(|c| "每扣得的按未酌倍：，".contains(c))
 }
 
 /// Renders diagnostics for a terminal, with ariadne: the one place that does.

@@ -67,21 +67,33 @@ pub(super) fn parse_ast(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<Outcome> {
+    let Some((_, _, parsed)) = parsed_file(path, ui, err)? else {
+        return Ok(Outcome::Failure);
+    };
+    writeln!(out, "{:#?}", parsed.policy)?;
+    Ok(Outcome::Success)
+}
+
+/// Reads and parses a policy, reporting why not when it cannot (unreadable, or syntax errors).
+fn parsed_file(
+    path: &Path,
+    ui: Ui,
+    err: &mut impl Write,
+) -> std::io::Result<Option<(SourceMap, crate::span::FileId, parse::Parsed)>> {
     let mut sources = SourceMap::new();
     let file = match load(path, &mut sources) {
         Ok(f) => f,
         Err(d) => {
             write!(err, "{}", super::render(&[d], &sources, ui))?;
-            return Ok(Outcome::Failure);
+            return Ok(None);
         }
     };
     let parsed = parse::parse(&sources, file);
     if parsed.diagnostics.iter().any(Diagnostic::is_error) {
         write!(err, "{}", super::render(&parsed.diagnostics, &sources, ui))?;
-        return Ok(Outcome::Failure);
+        return Ok(None);
     }
-    writeln!(out, "{:#?}", parsed.policy)?;
-    Ok(Outcome::Success)
+    Ok(Some((sources, file, parsed)))
 }
 
 pub(super) fn build(
@@ -165,20 +177,10 @@ pub(super) fn fmt(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<Outcome> {
-    let mut sources = SourceMap::new();
-    let file = match load(path, &mut sources) {
-        Ok(f) => f,
-        Err(d) => {
-            write!(err, "{}", super::render(&[d], &sources, ui))?;
-            return Ok(Outcome::Failure);
-        }
-    };
-    let parsed = parse::parse(&sources, file);
-    if parsed.diagnostics.iter().any(Diagnostic::is_error) {
-        // Formatting a file that does not parse would drop its bad lines.
-        write!(err, "{}", super::render(&parsed.diagnostics, &sources, ui))?;
+    // Formatting a file that does not parse would drop its bad lines.
+    let Some((sources, file, parsed)) = parsed_file(path, ui, err)? else {
         return Ok(Outcome::Failure);
-    }
+    };
     let original = sources.get(file).map_or("", |f| f.text.as_str());
     let lang = match to {
         Some(FmtLang::Zh) => crate::format::Lang::Zh,

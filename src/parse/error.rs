@@ -23,7 +23,9 @@ pub(super) fn syntax(cx: &Cx, line: &str, err: Error<Rule>) -> Diagnostic {
     // Every English statement starts with a keyword; a Chinese rule starts with
     // a fact name. So a line without Chinese whose first word is no keyword is
     // an unknown keyword, however far the Chinese forms got in reading it.
-    let english = !line.chars().any(is_chinese_rule_marker);
+    let english = !line
+        .chars()
+        .any(|c| super::CHINESE_RULE_MARKERS.contains(c));
     if !super::STATEMENT_KEYWORDS.contains(&first_word) && (pos == 0 || english) {
         return unknown_keyword(cx, line);
     }
@@ -317,11 +319,6 @@ fn token_len(s: &str) -> usize {
     s.char_indices()
         .find(|&(_, c)| !is_word_char(c))
         .map_or(s.len(), |(i, _)| i)
-}
-
-/// A character only a Chinese rule form has (a Chinese name alone does not make a line Chinese).
-fn is_chinese_rule_marker(c: char) -> bool {
-    "每扣得加的中按未酌倍少：，".contains(c)
 }
 
 fn is_word_char(c: char) -> bool {

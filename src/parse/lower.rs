@@ -5,11 +5,10 @@
 
 use std::sync::OnceLock;
 
-use chrono::NaiveDate;
 use pest::iterators::{Pair, Pairs};
 use pest::pratt_parser::{Assoc, Op, PrattParser};
-use rust_decimal::Decimal;
 
+use super::lower_tokens::canonical_field;
 use super::tree::Stmt;
 use super::Rule;
 use crate::ast::{self, *};
@@ -121,22 +120,22 @@ fn is_keyword(rule: Rule) -> bool {
 type Meaningful<'i> = std::iter::Filter<Pairs<'i, Rule>, fn(&Pair<'i, Rule>) -> bool>;
 
 /// The meaningful children of a pair, in order, keywords skipped.
-struct Kids<'i> {
-    pairs: std::iter::Peekable<Meaningful<'i>>,
+pub(super) struct Kids<'i> {
+    pub(super) pairs: std::iter::Peekable<Meaningful<'i>>,
     parent: Span,
 }
 
 impl<'i> Kids<'i> {
-    fn peek(&mut self) -> Option<Rule> {
+    pub(super) fn peek(&mut self) -> Option<Rule> {
         self.pairs.peek().map(Pair::as_rule)
     }
 
-    fn next(&mut self) -> Option<Pair<'i, Rule>> {
+    pub(super) fn next(&mut self) -> Option<Pair<'i, Rule>> {
         self.pairs.next()
     }
 
     /// The next child if it is a `rule`.
-    fn take(&mut self, rule: Rule) -> Option<Pair<'i, Rule>> {
+    pub(super) fn take(&mut self, rule: Rule) -> Option<Pair<'i, Rule>> {
         if self.peek() == Some(rule) {
             self.pairs.next()
         } else {
@@ -145,7 +144,7 @@ impl<'i> Kids<'i> {
     }
 
     /// The next child, which must be a `rule`.
-    fn expect(&mut self, rule: Rule) -> Result<Pair<'i, Rule>> {
+    pub(super) fn expect(&mut self, rule: Rule) -> Result<Pair<'i, Rule>> {
         match self.pairs.next() {
             Some(p) if p.as_rule() == rule => Ok(p),
             Some(p) => Err(Diagnostic::bug(
@@ -174,7 +173,7 @@ impl<'a> Cx<'a> {
         self.span_at(s.start(), s.start() + code_len(s.as_str()))
     }
 
-    fn kids<'i>(&self, pair: Pair<'i, Rule>) -> Kids<'i> {
+    pub(super) fn kids<'i>(&self, pair: Pair<'i, Rule>) -> Kids<'i> {
         let parent = self.span(&pair);
         let keep: fn(&Pair<'i, Rule>) -> bool = |p| !is_keyword(p.as_rule());
         Kids {
@@ -768,122 +767,6 @@ impl<'a> Cx<'a> {
             span,
         })
     }
-
-    pub(super) fn set(&self, pair: Pair<Rule>) -> Result<Vec<Ident>> {
-        self.kids(pair).pairs.map(|n| self.name(n)).collect()
-    }
-
-    fn name_list(&self, pair: Pair<Rule>) -> Result<Vec<Ident>> {
-        self.kids(pair).pairs.map(|n| self.name(n)).collect()
-    }
-
-    pub(super) fn name(&self, pair: Pair<Rule>) -> Result<Ident> {
-        let span = self.span(&pair);
-        match self.kids(pair).next() {
-            Some(p) if p.as_rule() == Rule::ident => Ok(self.ident(p)),
-            Some(p) if p.as_rule() == Rule::text => {
-                let t = self.text(p)?;
-                Ok(Ident {
-                    name: t.value,
-                    span: t.span,
-                })
-            }
-            Some(p) => self.unexpected(&p),
-            None => Err(Diagnostic::bug(span, "an empty name")),
-        }
-    }
-
-    pub(super) fn ident(&self, pair: Pair<Rule>) -> Ident {
-        Ident {
-            name: pair.as_str().to_string(),
-            span: self.span(&pair),
-        }
-    }
-
-    fn text(&self, pair: Pair<Rule>) -> Result<Text> {
-        let span = self.span(&pair);
-        let inner = pair.into_inner().next().map_or("", |p| p.as_str());
-        Ok(Text {
-            value: inner.to_string(),
-            span,
-        })
-    }
-
-    pub(super) fn amount(&self, pair: Pair<Rule>) -> Result<Number> {
-        self.number(self.kids(pair).expect(Rule::number)?)
-    }
-
-    pub(super) fn number(&self, pair: Pair<Rule>) -> Result<Number> {
-        let span = self.span(&pair);
-        let mut kids = self.kids(pair);
-        let digits = kids.expect(Rule::decimal)?;
-        let percent = kids.take(Rule::percent_sign).is_some();
-        let value = self.decimal(digits.as_str(), span)?;
-        Ok(Number {
-            value,
-            percent,
-            span,
-        })
-    }
-
-    fn integer(&self, pair: Pair<Rule>) -> Result<Number> {
-        let span = self.span(&pair);
-        let value = self.decimal(pair.as_str(), span)?;
-        Ok(Number {
-            value,
-            percent: false,
-            span,
-        })
-    }
-
-    fn decimal(&self, text: &str, span: Span) -> Result<Decimal> {
-        let text = &half_width(text);
-        // `from_str_exact` refuses what `from_str` would silently round.
-        Decimal::from_str_exact(text).map_err(|_| {
-            Diagnostic::error(
-                Code::InvalidNumber,
-                format!("`{text}` cannot be kept exactly"),
-            )
-            .with_label(span, "too large or too many digits for an exact decimal")
-            .with_help("kaohe keeps up to 28 significant digits; write the number with fewer")
-            .zh(
-                format!("`{text}` 无法精确表示"),
-                &["数值过大或位数过多"],
-                Some("kaohe 最多保留 28 位有效数字；请减少位数"),
-            )
-        })
-    }
-
-    fn date(&self, pair: Pair<Rule>) -> Result<Date> {
-        let span = self.span(&pair);
-        let text = &half_width(pair.as_str());
-        let mut parts = text.split('-').map(|p| p.parse::<u32>().ok());
-        let (y, m, d) = (
-            parts.next().flatten(),
-            parts.next().flatten(),
-            parts.next().flatten(),
-        );
-        match (y, m, d) {
-            (Some(y), Some(m), Some(d)) => match NaiveDate::from_ymd_opt(y as i32, m, d) {
-                Some(value) => Ok(Date { value, span }),
-                None => Err(Diagnostic::error(
-                    Code::InvalidDate,
-                    format!("`{text}` is not a date"),
-                )
-                .with_label(span, "no such day in the calendar")
-                .with_help("write dates as year-month-day, e.g. `2021-12-20`")
-                .zh(
-                    format!("`{text}` 不是有效日期"),
-                    &["日历中没有这一天"],
-                    Some("日期请写作 年-月-日，如 `2021-12-20`"),
-                )),
-            },
-            _ => Err(Diagnostic::bug(
-                span,
-                format!("a date that does not split: {text}"),
-            )),
-        }
-    }
 }
 
 /// A clause's Chinese words, for messages about Chinese lines.
@@ -895,28 +778,6 @@ fn zh_clause(word: &str) -> &str {
         "responsible:" => "考核部门：",
         other => other,
     }
-}
-
-/// Full-width digits, point and hyphen as their ASCII twins (`２０２１－１２－２０` is `2021-12-20`).
-fn half_width(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
-            '．' => '.',
-            '－' => '-',
-            _ => c,
-        })
-        .collect()
-}
-
-/// `人数` and `天数` are the Chinese names of the `persons` and `days` fields.
-pub(super) fn canonical_field(mut ident: Ident) -> Ident {
-    match ident.name.as_str() {
-        "人数" => ident.name = "persons".into(),
-        "天数" => ident.name = "days".into(),
-        _ => {}
-    }
-    ident
 }
 
 /// Length of `text` up to the end of its last character of code (not blank, not in a comment).

@@ -2,7 +2,8 @@
 
 use pest::iterators::Pair;
 
-use super::lower::{canonical_field, Cx, Result};
+use super::lower::{Cx, Result};
+use super::lower_tokens::canonical_field;
 use super::Rule;
 use crate::ast::{Bracket, BracketKind, EntryKey, PerUnit, RuleBody, TableEntry, Verb};
 use crate::diagnostic::Diagnostic;

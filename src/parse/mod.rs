@@ -8,6 +8,7 @@
 mod error;
 mod lines;
 mod lower;
+mod lower_tokens;
 mod lower_zh;
 mod tree;
 
@@ -65,6 +66,34 @@ const STATEMENT_KEYWORDS: &[&str] = &[
     "责任单位",
     "责任部门",
 ];
+
+/// Characters only the Chinese rule forms use outside quotes (`每人每次扣0.1分`, `未 … 的`, `按 …`).
+const CHINESE_RULE_MARKERS: &str = "每扣得的按未酌视倍：，";
+
+/// A line written in the Chinese surface form: it starts with a Chinese character (English
+/// lines start with an English keyword) or uses a Chinese rule word, outside its quoted text.
+/// Chinese names alone (`units 办公室`) do not make a line Chinese.
+pub fn is_chinese_line(line: &str) -> bool {
+    let mut code = String::new();
+    let mut quote: Option<char> = None;
+    for c in line.chars() {
+        match (quote, c) {
+            (None, '#') => break,
+            (None, '"') => quote = Some('"'),
+            (None, '“') => quote = Some('”'),
+            (None, '「') => quote = Some('」'),
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, c) => code.push(c),
+        }
+    }
+    let code = code.trim_start();
+    let starts_han = code
+        .chars()
+        .next()
+        .is_some_and(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    starts_han || code.chars().any(|c| CHINESE_RULE_MARKERS.contains(c))
+}
 
 /// The result of parsing one file: the tree (as much as could be read) and every diagnostic.
 #[derive(Debug)]
