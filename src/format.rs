@@ -203,10 +203,10 @@ impl Writer<'_> {
 
     /// `persons` and `days` read `人数` and `天数` in Chinese.
     fn field_name(&self, n: &str) -> String {
-        match (n, self.zh()) {
-            ("persons", true) => "人数".into(),
-            ("days", true) => "天数".into(),
-            _ => name(n),
+        if self.zh() {
+            zh_field(n)
+        } else {
+            name(n)
         }
     }
 

@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rust_decimal::Decimal;
 
+use crate::ir;
+
 /// Arithmetic that records an overflow instead of panicking.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Overflow(pub bool);
@@ -57,16 +59,11 @@ pub(crate) struct FactAgg {
 impl FactAgg {
     /// The unit's one value of the fact: a measure's value (a keyed measure's sum),
     /// discretionary points, or an event's occurrences.
-    pub fn total_value(
-        &self,
-        keyed: bool,
-        event: bool,
-        points: bool,
-        of: &mut Overflow,
-    ) -> Option<Decimal> {
-        if event {
+    pub fn total_value(&self, decl: &ir::Fact, of: &mut Overflow) -> Option<Decimal> {
+        let keyed = decl.fields.iter().any(|f| f.kind == ir::FieldKind::Key);
+        if decl.shape == ir::Shape::Event {
             Some(self.occurrences)
-        } else if points {
+        } else if matches!(decl.shape, ir::Shape::Points { .. }) {
             Some(self.points)
         } else if keyed {
             (!self.keyed.is_empty()).then(|| {

@@ -246,7 +246,8 @@ impl<'p> Evaluator<'p> {
             let rule = self.rules[r];
             let of = &mut self.overflow;
             let agg = &mut self.state[u].rules[r];
-            let counted = match &rule.kind {
+            // The receipt text of a row is built only when explaining: this is the per-row hot path.
+            let detail: Option<String> = match &rule.kind {
                 RuleKind::Count { per, filter, .. } => {
                     if !filter
                         .as_ref()
@@ -257,7 +258,7 @@ impl<'p> Evaluator<'p> {
                     if let [Per::Distinct(k)] = per.as_slice() {
                         let key = text_of(env.field(k))
                             .unwrap_or_else(|| format!("row {}:{}", row.file, row.line));
-                        let detail = format!("{k} {key}");
+                        let detail = trace.then(|| format!("{k} {key}"));
                         agg.distinct.insert(key);
                         detail
                     } else {
@@ -274,7 +275,7 @@ impl<'p> Evaluator<'p> {
                         }
                         let key = rule.once_per.as_deref().and_then(|k| text_of(env.field(k)));
                         agg.add(key.as_deref(), weight, of);
-                        weight_detail(per, row, decl, weight, key.as_deref())
+                        trace.then(|| weight_detail(per, row, decl, weight, key.as_deref()))
                     }
                 }
                 RuleKind::Missing { field, filter, .. } => {
@@ -287,12 +288,13 @@ impl<'p> Evaluator<'p> {
                     let Some(v) = text_of(env.field(field)) else {
                         continue;
                     };
-                    agg.distinct.insert(v.clone());
-                    format!("{field} {v}")
+                    let detail = trace.then(|| format!("{field} {v}"));
+                    agg.distinct.insert(v);
+                    detail
                 }
                 RuleKind::Table { field, lookup, .. } => {
                     let value = env.field(field);
-                    let Some((amount, label)) = look_up(lookup, value) else {
+                    let Some(amount) = look_up(lookup, value) else {
                         continue;
                     };
                     let key = rule.once_per.as_deref().and_then(|k| text_of(env.field(k)));
@@ -302,24 +304,27 @@ impl<'p> Evaluator<'p> {
                         of.mul(amount, row.count)
                     };
                     agg.add(key.as_deref(), amount, of);
-                    match key {
-                        Some(k) => format!(
-                            "{label} → {amount} ({} {k})",
-                            rule.once_per.as_deref().unwrap_or("")
-                        ),
-                        None if row.count != Decimal::ONE => {
-                            format!("{label} × {} → {amount}", row.count)
+                    trace.then(|| {
+                        let label = text_of(value).unwrap_or_default();
+                        match &key {
+                            Some(k) => format!(
+                                "{label} → {amount} ({} {k})",
+                                rule.once_per.as_deref().unwrap_or("")
+                            ),
+                            None if row.count != Decimal::ONE => {
+                                format!("{label} × {} → {amount}", row.count)
+                            }
+                            None => format!("{label} → {amount}"),
                         }
-                        None => format!("{label} → {amount}"),
-                    }
+                    })
                 }
                 _ => continue,
             };
-            if trace {
+            if let Some(detail) = detail {
                 agg.trace.push(Trace {
                     file: row.file,
                     line: row.line,
-                    detail: counted,
+                    detail,
                 });
             }
         }
@@ -514,17 +519,13 @@ fn text_of(v: Option<Val>) -> Option<String> {
     }
 }
 
-/// The amount a table gives a value, with how the value reads.
-fn look_up(lookup: &Lookup, value: Option<Val>) -> Option<(Decimal, String)> {
+/// The amount a table gives a value.
+fn look_up(lookup: &Lookup, value: Option<Val>) -> Option<Decimal> {
     match (lookup, value?) {
-        (Lookup::Values(rows), Val::Text(t)) => rows
-            .iter()
-            .find(|(k, _)| k == t)
-            .map(|(k, a)| (*a, k.clone())),
-        (Lookup::Brackets(rows), Val::Num(n)) => rows
-            .iter()
-            .find(|(i, _)| i.contains(n))
-            .map(|(_, a)| (*a, n.normalize().to_string())),
+        (Lookup::Values(rows), Val::Text(t)) => rows.iter().find(|(k, _)| k == t).map(|(_, a)| *a),
+        (Lookup::Brackets(rows), Val::Num(n)) => {
+            rows.iter().find(|(i, _)| i.contains(n)).map(|(_, a)| *a)
+        }
         _ => None,
     }
 }

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use super::aggregate::{Overflow, Trace};
 use super::cond::{self, Env, Val};
 use super::{look_up, Evaluator, UnitState};
-use crate::ir::{self, FieldKind, Per, RuleKind, Shape, Verb};
+use crate::ir::{self, Per, RuleKind, Shape, Verb};
 use crate::results::{ItemResult, Results, RowRef, RuleResult, SectionResult, UnitResult};
 
 pub(super) fn results(e: &Evaluator) -> Results {
@@ -176,7 +176,7 @@ fn rule_result(
                 _ => agg.sum(of),
             };
             let raw = of.mul(*rate, quantity);
-            let words = per_words(per, &fact_name(e, fact));
+            let words = per_words(per, fact);
             let once = rule
                 .once_per
                 .as_ref()
@@ -244,10 +244,10 @@ fn rule_result(
             ..
         } => {
             let (value, trace) = unit_value(e, state, fact, of);
-            match value.and_then(|v| look_up(lookup, Some(Val::Num(v)))) {
-                Some((amount, label)) => (
+            match value.and_then(|v| look_up(lookup, Some(Val::Num(v))).map(|a| (a, v))) {
+                Some((amount, v)) => (
                     amount,
-                    format!("`{fact}` is {label}: {}", amount.normalize()),
+                    format!("`{fact}` is {}: {}", v.normalize(), amount.normalize()),
                     trace,
                 ),
                 None => match value {
@@ -313,19 +313,7 @@ fn unit_value<'s>(
         return (None, Vec::new());
     };
     let agg = &state.facts[i];
-    let keyed = decl.fields.iter().any(|f| f.kind == FieldKind::Key);
-    let value = agg.total_value(
-        keyed,
-        decl.shape == Shape::Event,
-        matches!(decl.shape, Shape::Points { .. }),
-        of,
-    );
-    (value, agg.trace.iter().collect())
-}
-
-fn fact_name(e: &Evaluator, fact: &str) -> String {
-    e.fact(fact)
-        .map_or_else(|| fact.to_string(), |(_, f)| f.name.clone())
+    (agg.total_value(decl, of), agg.trace.iter().collect())
 }
 
 /// "person-occurrences", "person-days", "projects".
@@ -389,17 +377,9 @@ impl Env for UnitEnv<'_, '_> {
         let agg = &self.state.facts[i];
         match decl.shape {
             Shape::Flag => agg.value.map(|(v, _, _)| Val::Bool(!v.is_zero())),
-            _ => {
-                let keyed = decl.fields.iter().any(|f| f.kind == FieldKind::Key);
-                let mut of = Overflow::default();
-                let v = agg.total_value(
-                    keyed,
-                    decl.shape == Shape::Event,
-                    matches!(decl.shape, Shape::Points { .. }),
-                    &mut of,
-                );
-                v.map(Val::Num)
-            }
+            _ => agg
+                .total_value(decl, &mut Overflow::default())
+                .map(Val::Num),
         }
     }
 

@@ -21,11 +21,7 @@ pub(super) struct Cells<'a> {
 }
 
 impl<'a> Cells<'a> {
-    pub fn csv(
-        header: &'a [String],
-        _columns: &HashMap<&str, usize>,
-        record: &'a csv::StringRecord,
-    ) -> Cells<'a> {
+    pub fn csv(header: &'a [String], record: &'a csv::StringRecord) -> Cells<'a> {
         let cells = header
             .iter()
             .zip(record.iter())
