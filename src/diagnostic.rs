@@ -143,6 +143,16 @@ codes! {
     AmountExceedsWorth = "E052", "amount exceeds worth";
     /// A unit has no row for a flag or measure (an error under `--strict`).
     MissingFact = "E053", "unit without a flag or measure";
+    /// A fact-file row dated outside the policy's year.
+    OutsideYear = "E054", "row outside the year";
+    /// Two discretionary-points entries identical in unit, fact, date and value (warning).
+    RepeatedEntry = "E055", "entry made twice";
+    /// A percent compared with a plain number.
+    PercentAsNumber = "E056", "percent written as a plain number";
+    /// An award in a section without a worth.
+    AwardWithoutWorth = "E057", "award in a section without worth";
+    /// A bonus section that awards nothing.
+    BonusWithoutAward = "E058", "bonus section without an award";
 }
 
 impl Serialize for Code {

@@ -90,6 +90,8 @@ pub struct RuleResult {
     pub capped: bool,
     /// How the raw points came about, e.g. `0.1 × 7 person-occurrences = 0.7`.
     pub arithmetic: String,
+    /// The rule's condition is unknown (it reads a measure the unit never reported): it gave nothing.
+    pub unknown: bool,
     /// The fact rows behind the points (filled in for explanations).
     pub rows: Vec<RowRef>,
 }
@@ -113,4 +115,6 @@ pub struct RowRef {
     pub line: u64,
     /// What the row says that counts, e.g. `persons 2` or `light`.
     pub detail: String,
+    /// A measure's or flag's row replaced by a later-dated one: shown, not counted.
+    pub superseded: bool,
 }

@@ -1,6 +1,7 @@
 //! Part of the check stage: conditions of `when`, `unless` and `where`, typed by dimension.
 
 use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
 
 use super::scope::{suggest, Dim, FactInfo};
 use super::Checker;
@@ -247,6 +248,9 @@ impl<'a> Checker<'a> {
             if let (Ctx::Row(info), Dim::Symbol, Dim::Set(values)) = (ctx, &ld, &rd) {
                 self.check_value(operand_ident(left)?, values, info, &operand_name(right));
             }
+        } else if let Some(n) = plain_number_against_percent(left, &ld, right, &rd) {
+            self.diags.push(percent_as_number(n));
+            return None;
         } else if !compatible(&ld, &rd) {
             self.diags.push(
                 Diagnostic::error(
@@ -455,13 +459,69 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// The plain number (`0.8`, `80`) of a comparison whose other side is a percent.
+fn plain_number_against_percent<'o>(
+    left: &'o ast::Operand,
+    ld: &Dim,
+    right: &'o ast::Operand,
+    rd: &Dim,
+) -> Option<&'o ast::Number> {
+    let percent = |d: &Dim| matches!(d, Dim::Number(NumberKind::Percent));
+    let plain = |o: &'o ast::Operand| match &o.kind {
+        OperandKind::Number(n) if !n.percent => Some(n),
+        _ => None,
+    };
+    match (percent(ld), percent(rd)) {
+        (true, false) => plain(right),
+        (false, true) => plain(left),
+        _ => None,
+    }
+}
+
+/// A plain number where a percent is meant: `0.8` may mean 80% or 0.8%, so it is
+/// refused with the percent it most likely means written out.
+pub(super) fn percent_as_number(n: &ast::Number) -> Diagnostic {
+    let v = n.value;
+    let likely = if v > Decimal::ZERO && v <= Decimal::ONE {
+        v * Decimal::ONE_HUNDRED
+    } else {
+        v
+    };
+    let written = format!("{}%", likely.normalize());
+    Diagnostic::error(
+        Code::PercentAsNumber,
+        format!("`{}` is compared with a percent but has no `%`", n.value),
+    )
+    .with_label(n.span, "a plain number")
+    .with_help(format!(
+        "write percents with `%`: `{written}`{}",
+        if likely != v {
+            format!(
+                " (or `{}%` if you mean {} percent)",
+                v.normalize(),
+                v.normalize()
+            )
+        } else {
+            String::new()
+        }
+    ))
+    .zh(
+        format!("`{}` 与百分比比较，但没有写 `%`", n.value),
+        &["没有 `%` 的数"],
+        Some(&format!("百分比请带 `%`，如 `{written}`")),
+    )
+}
+
 /// Whether two non-name dimensions may be compared.
 fn compatible(a: &Dim, b: &Dim) -> bool {
     use Dim::*;
     match (a, b) {
         (Date, Date) => true,
         (Literal { .. }, Literal { .. }) => true,
-        (Literal { percent: false }, Number(_)) | (Number(_), Literal { percent: false }) => true,
+        // A plain number against a percent is refused before this (`percent_as_number`).
+        (Literal { percent: false }, Number(k)) | (Number(k), Literal { percent: false }) => {
+            *k != NumberKind::Percent
+        }
         (Literal { percent: true }, Number(NumberKind::Percent))
         | (Number(NumberKind::Percent), Literal { percent: true }) => true,
         (Number(x), Number(y)) => {

@@ -202,6 +202,10 @@ impl Checker<'_> {
             BracketKind::Range(a, z) => vec![a, z],
         };
         for n in &numbers {
+            if kind == NumberKind::Percent && !n.percent {
+                self.diags.push(super::conditions::percent_as_number(n));
+                return None;
+            }
             if n.percent != (kind == NumberKind::Percent) && n.percent {
                 self.diags.push(
                     Diagnostic::error(

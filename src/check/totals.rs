@@ -56,6 +56,7 @@ pub(super) fn check_totals(policy: &ast::Policy, header: &Header, diags: &mut Ve
             );
         }
         item_worths(s, diags);
+        award_checks(s, diags);
     }
 
     let plain: Vec<&ast::Section> = sections.iter().copied().filter(|s| !s.bonus).collect();
@@ -65,6 +66,53 @@ pub(super) fn check_totals(policy: &ast::Policy, header: &Header, diags: &mut Ve
     }
     if let Some(b) = header.bonus {
         add_up(&bonus, b, "bonus", "bonus sections", diags);
+    }
+}
+
+/// A section without a worth may only deduct (its awards could lift the total above
+/// `total`), and a bonus section must award (else it gives its worth for nothing).
+fn award_checks(s: &ast::Section, diags: &mut Vec<Diagnostic>) {
+    let rules = || s.rules.iter().chain(s.items.iter().flat_map(|i| &i.rules));
+    if s.worth.is_none() && !s.bonus {
+        for r in rules().filter(|r| r.verb == ast::Verb::Award) {
+            diags.push(
+                Diagnostic::error(
+                    Code::AwardWithoutWorth,
+                    format!(
+                        "section `{}` has no worth, so it cannot award points",
+                        s.name.value
+                    ),
+                )
+                .with_label(r.span, "an award")
+                .with_label(
+                    s.name.span,
+                    "a section without a worth deducts from the total",
+                )
+                .with_help(
+                    "give the section a worth (`worth 10`), or move the award to a `bonus section`",
+                )
+                .zh(
+                    format!("板块 `{}` 没有分值，不能加分", s.name.value),
+                    &["加分规则", "没有分值的板块只能从总分中扣分"],
+                    Some("请给板块写上分值（如 `10分`），或把加分规则移到 `加分板块`"),
+                ),
+            );
+        }
+    }
+    if s.bonus && s.worth.is_some() && !rules().any(|r| r.verb == ast::Verb::Award) {
+        diags.push(
+            Diagnostic::error(
+                Code::BonusWithoutAward,
+                format!("bonus section `{}` awards nothing", s.name.value),
+            )
+            .with_label(s.name.span, "no `award` rule in it")
+            .with_help("a bonus section adds the points its `award` rules give; add one, or make it a plain section")
+            .zh(
+                format!("加分板块 `{}` 没有加分规则", s.name.value),
+                &["其中没有 `加` 或 `得` 的规则"],
+                Some("加分板块只加其加分规则给的分；请写加分规则，或改为普通板块"),
+            ),
+        );
     }
 }
 

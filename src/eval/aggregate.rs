@@ -1,12 +1,15 @@
 //! Part of the eval stage: per-(unit, fact) and per-(unit, rule) partial aggregates of rows, mergeable.
 //!
-//! Every aggregate is a sum, a maximum or a set union, so aggregates built
-//! from different chunks or files merge into the same result in any order.
+//! Every aggregate is a sum, a maximum, a set union or "the latest-dated row",
+//! so aggregates built from different chunks or files merge into the same
+//! result in any order.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use crate::facts::Row;
 use crate::ir;
 
 /// Arithmetic that records an overflow instead of panicking.
@@ -37,6 +40,66 @@ pub(crate) struct Trace {
     pub detail: String,
 }
 
+/// The row in force of a state (a measure or flag, per key): the latest-dated one.
+#[derive(Debug, Clone)]
+pub(crate) struct Reported {
+    /// The value, as a number (a flag's as 1 or 0).
+    pub value: Decimal,
+    /// The whole row, replayed into the rules that count it once the run is read.
+    pub row: Row,
+}
+
+impl Reported {
+    fn at(&self) -> (usize, u64) {
+        (self.row.file, self.row.line)
+    }
+}
+
+/// Why two rows of one state cannot both stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Clash {
+    /// Two rows of the same date with different values.
+    SameDate(NaiveDate),
+    /// Two rows, one of them (or both) without a date: which is in force cannot be told.
+    Undated,
+}
+
+/// Where a row is: (file index, line).
+pub(crate) type At = (usize, u64);
+
+/// Two rows of one state that clash: where each is, in reading order.
+pub(crate) type ClashAt = (Clash, At, At);
+
+/// Keeps the row in force of `slot` given another row: the later date wins; two
+/// rows of one date agree or clash; a row without a date can only stand alone.
+fn keep_latest(slot: &mut Option<Reported>, new: Reported) -> Option<ClashAt> {
+    let Some(old) = slot.as_ref() else {
+        *slot = Some(new);
+        return None;
+    };
+    let (first, second) = if old.at() <= new.at() {
+        (old.at(), new.at())
+    } else {
+        (new.at(), old.at())
+    };
+    match (old.row.date, new.row.date) {
+        (Some(a), Some(b)) if b > a => {
+            *slot = Some(new);
+            None
+        }
+        (Some(a), Some(b)) if b < a => None,
+        (Some(_), Some(_)) if old.value == new.value => {
+            // The same value twice on one day: one of them stands, the same whatever the order read.
+            if new.at() < old.at() {
+                *slot = Some(new);
+            }
+            None
+        }
+        (Some(a), Some(_)) => Some((Clash::SameDate(a), first, second)),
+        _ => Some((Clash::Undated, first, second)),
+    }
+}
+
 /// What the rows of one fact say about one unit.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct FactAgg {
@@ -46,17 +109,60 @@ pub(crate) struct FactAgg {
     pub occurrences: Decimal,
     /// Occurrences per month of the policy's year.
     pub months: [Decimal; 12],
-    /// A measure's value (or a flag's, as 1/0), with the row that gave it.
-    pub value: Option<(Decimal, usize, u64)>,
-    /// A keyed measure's values by key, with the row that gave each.
-    pub keyed: BTreeMap<String, (Decimal, usize, u64)>,
+    /// A measure's or flag's row in force.
+    pub value: Option<Reported>,
+    /// A keyed measure's rows in force, by key.
+    pub keyed: BTreeMap<String, Reported>,
     /// The sum of discretionary points.
     pub points: Decimal,
+    /// Discretionary-points entries by (date, value): two equal ones may be one entry made twice.
+    pub entries: HashMap<(Option<NaiveDate>, Decimal), (usize, u64)>,
     /// Rows, when explaining.
     pub trace: Vec<Trace>,
 }
 
 impl FactAgg {
+    /// Records a state's row; returns the clash if it cannot stand beside the row in force.
+    pub fn report(&mut self, key: Option<&str>, new: Reported) -> Option<ClashAt> {
+        match key {
+            None => keep_latest(&mut self.value, new),
+            Some(k) => {
+                let mut slot = self.keyed.remove(k);
+                let clash = keep_latest(&mut slot, new);
+                if let Some(r) = slot {
+                    self.keyed.insert(k.to_string(), r);
+                }
+                clash
+            }
+        }
+    }
+
+    /// Records a discretionary-points entry; returns the earlier identical entry, if any.
+    pub fn entry(
+        &mut self,
+        date: Option<NaiveDate>,
+        value: Decimal,
+        at: (usize, u64),
+    ) -> Option<(usize, u64)> {
+        match self.entries.get(&(date, value)) {
+            Some(&first) => Some(first.min(at)),
+            None => {
+                self.entries.insert((date, value), at);
+                None
+            }
+        }
+    }
+
+    /// The rows in force of a state, in key order.
+    pub fn in_force(&self) -> impl Iterator<Item = &Reported> {
+        self.value.iter().chain(self.keyed.values())
+    }
+
+    /// Whether the row at (file, line) is a state's row in force.
+    pub fn is_in_force(&self, file: usize, line: u64) -> bool {
+        self.in_force().any(|r| r.at() == (file, line))
+    }
+
     /// The unit's one value of the fact: a measure's value (a keyed measure's sum),
     /// discretionary points, or an event's occurrences.
     pub fn total_value(&self, decl: &ir::Fact, of: &mut Overflow) -> Option<Decimal> {
@@ -69,41 +175,37 @@ impl FactAgg {
             (!self.keyed.is_empty()).then(|| {
                 self.keyed
                     .values()
-                    .fold(Decimal::ZERO, |a, (b, _, _)| of.add(a, *b))
+                    .fold(Decimal::ZERO, |a, b| of.add(a, b.value))
             })
         } else {
-            self.value.map(|(v, _, _)| v)
+            self.value.as_ref().map(|r| r.value)
         }
     }
 
     /// Folds another chunk's aggregate of the same unit and fact into this one;
-    /// returns the lines of a value given in both, if any.
-    pub fn merge(
-        &mut self,
-        other: FactAgg,
-        of: &mut Overflow,
-    ) -> Option<((usize, u64), (usize, u64))> {
-        let mut twice = None;
+    /// returns the clashes of states and the repeated discretionary entries found.
+    pub fn merge(&mut self, other: FactAgg, of: &mut Overflow) -> (Vec<ClashAt>, Vec<(At, At)>) {
+        let mut clashes = Vec::new();
+        let mut repeated = Vec::new();
         self.rows += other.rows;
         self.occurrences = of.add(self.occurrences, other.occurrences);
         for (m, o) in self.months.iter_mut().zip(other.months) {
             *m = of.add(*m, o);
         }
-        match (self.value, other.value) {
-            (Some((_, f1, l1)), Some((_, f2, l2))) => twice = Some(((f1, l1), (f2, l2))),
-            (None, v) => self.value = v,
-            _ => {}
+        if let Some(v) = other.value {
+            clashes.extend(keep_latest(&mut self.value, v));
         }
         for (k, v) in other.keyed {
-            if let Some((_, f1, l1)) = self.keyed.get(&k) {
-                twice = Some(((*f1, *l1), (v.1, v.2)));
-            } else {
-                self.keyed.insert(k, v);
+            clashes.extend(self.report(Some(&k), v));
+        }
+        for ((date, value), at) in other.entries {
+            if let Some(first) = self.entry(date, value, at) {
+                repeated.push((first, first.max(at)));
             }
         }
         self.points = of.add(self.points, other.points);
         self.trace.extend(other.trace);
-        twice
+        (clashes, repeated)
     }
 }
 

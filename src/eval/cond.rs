@@ -41,38 +41,48 @@ pub(crate) trait Env {
     fn each_month(&self, name: &str, n: Decimal) -> bool;
 }
 
-pub(crate) fn holds(c: &Cond, env: &dyn Env, cal: &Calendar) -> bool {
+/// Whether a condition holds: `None` when it is unknown, because it compares a
+/// value that is missing (a measure the unit never reported). Unknown follows
+/// Kleene's logic: `false and unknown` is false, `true or unknown` is true,
+/// `not unknown` is unknown — as SQL's NULL does.
+pub(crate) fn holds(c: &Cond, env: &dyn Env, cal: &Calendar) -> Option<bool> {
     match c {
-        Cond::And(a, b) => holds(a, env, cal) && holds(b, env, cal),
-        Cond::Or(a, b) => holds(a, env, cal) || holds(b, env, cal),
-        Cond::Not(a) => !holds(a, env, cal),
-        Cond::Flag(name) => env.flag(name),
-        Cond::Happened(name) => env.happened(name),
-        Cond::EachMonth { fact, at_least } => env.each_month(fact, *at_least),
-        Cond::In { expr, set } => match value(expr, env, cal) {
-            Some(Val::Text(t)) => set.iter().any(|s| s == t),
-            _ => false,
+        Cond::And(a, b) => match (holds(a, env, cal), holds(b, env, cal)) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
+            _ => None,
+        },
+        Cond::Or(a, b) => match (holds(a, env, cal), holds(b, env, cal)) {
+            (Some(true), _) | (_, Some(true)) => Some(true),
+            (Some(false), Some(false)) => Some(false),
+            _ => None,
+        },
+        Cond::Not(a) => holds(a, env, cal).map(|h| !h),
+        Cond::Flag(name) => Some(env.flag(name)),
+        Cond::Happened(name) => Some(env.happened(name)),
+        Cond::EachMonth { fact, at_least } => Some(env.each_month(fact, *at_least)),
+        Cond::In { expr, set } => match value(expr, env, cal)? {
+            Val::Text(t) => Some(set.iter().any(|s| s == t)),
+            _ => Some(false),
         },
         Cond::Compare { left, op, right } => {
-            let (Some(l), Some(r)) = (value(left, env, cal), value(right, env, cal)) else {
-                return false;
-            };
+            let (l, r) = (value(left, env, cal)?, value(right, env, cal)?);
             let ordering = match (l, r) {
                 (Val::Num(a), Val::Num(b)) => a.cmp(&b),
                 (Val::Date(a), Val::Date(b)) => a.cmp(&b),
-                (Val::Text(a), Val::Text(b)) => return equality(*op, a == b),
-                (Val::Bool(a), Val::Bool(b)) => return equality(*op, a == b),
+                (Val::Text(a), Val::Text(b)) => return Some(equality(*op, a == b)),
+                (Val::Bool(a), Val::Bool(b)) => return Some(equality(*op, a == b)),
                 // INVARIANT: the checker only lets values of one dimension be compared.
-                _ => return false,
+                _ => return Some(false),
             };
-            match op {
+            Some(match op {
                 CompareOp::Lt => ordering.is_lt(),
                 CompareOp::Le => ordering.is_le(),
                 CompareOp::Gt => ordering.is_gt(),
                 CompareOp::Ge => ordering.is_ge(),
                 CompareOp::Eq => ordering.is_eq(),
                 CompareOp::Ne => ordering.is_ne(),
-            }
+            })
         }
     }
 }

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use chrono::Datelike;
 use rust_decimal::Decimal;
 
-use aggregate::{FactAgg, Overflow, RuleAgg, Trace};
+use aggregate::{At, Clash, ClashAt, FactAgg, Overflow, Reported, RuleAgg, Trace};
 use calendar::Calendar;
 use cond::{Env, Val};
 
@@ -87,22 +87,22 @@ pub struct Evaluator<'p> {
     trace: bool,
     files: Vec<String>,
     overflow: Overflow,
-    twice: Vec<Twice>,
-}
-
-/// A flag or measure of a unit given by two rows: (file, line) of each.
-#[derive(Debug, Clone)]
-struct Twice {
-    unit: usize,
-    fact: usize,
-    first: (usize, u64),
-    second: (usize, u64),
+    /// Rows of one measure or flag that cannot both stand: (unit, fact, clash).
+    clashes: Vec<(usize, usize, ClashAt)>,
+    /// Discretionary-points entries identical in unit, fact, date and value: (unit, fact, first, second).
+    repeated: Vec<(usize, usize, At, At)>,
 }
 
 #[derive(Debug, Clone)]
 struct UnitState {
     facts: Vec<FactAgg>,
     rules: Vec<RuleAgg>,
+}
+
+/// The key a row without one counts under in `per K` and `once per K`: its own,
+/// which no value of a fact file can be (it starts with a control character).
+fn own_key(row: &Row) -> String {
+    format!("\u{1}{}:{}", row.file, row.line)
 }
 
 impl<'p> Evaluator<'p> {
@@ -160,7 +160,8 @@ impl<'p> Evaluator<'p> {
             trace,
             files,
             overflow: Overflow::default(),
-            twice: Vec::new(),
+            clashes: Vec::new(),
+            repeated: Vec::new(),
         };
         for u in units.unwrap_or_default() {
             e.unit(&u);
@@ -193,15 +194,14 @@ impl<'p> Evaluator<'p> {
             return;
         };
         let of = &mut self.overflow;
-        let trace = self.trace;
         let agg = &mut self.state[u].facts[row.fact];
         agg.rows += 1;
-        agg.occurrences = of.add(agg.occurrences, row.count);
-        if let (Some(d), Some(year)) = (row.date, self.policy.year) {
-            if d.year() == year {
-                let m = d.month0() as usize;
-                agg.months[m] = of.add(agg.months[m], row.count);
-            }
+        if self.trace {
+            agg.trace.push(Trace {
+                file: row.file,
+                line: row.line,
+                detail: row_detail(decl, row),
+            });
         }
         let number = match &row.value {
             Some(Value::Number(n)) => Some(*n),
@@ -209,60 +209,83 @@ impl<'p> Evaluator<'p> {
             _ => None,
         };
         match (&decl.shape, number) {
-            (Shape::Points { .. }, Some(n)) => agg.points = of.add(agg.points, n),
-            (Shape::Measure(_) | Shape::Flag, Some(n)) => match key_of(decl, row) {
-                Some(k) => match agg.keyed.get(k) {
-                    Some(&(_, f, l)) => self.twice.push(Twice {
-                        unit: u,
-                        fact: row.fact,
-                        first: (f, l),
-                        second: (row.file, row.line),
-                    }),
-                    None => {
-                        agg.keyed.insert(k.to_string(), (n, row.file, row.line));
+            (Shape::Event, _) => {
+                // A row with count 0 records no occurrence, in every form (LANGUAGE.md §4).
+                if row.count.is_zero() {
+                    return;
+                }
+                agg.occurrences = of.add(agg.occurrences, row.count);
+                if let (Some(d), Some(year)) = (row.date, self.policy.year) {
+                    if d.year() == year {
+                        let m = d.month0() as usize;
+                        agg.months[m] = of.add(agg.months[m], row.count);
                     }
-                },
-                None => match agg.value {
-                    Some((_, f, l)) => self.twice.push(Twice {
-                        unit: u,
-                        fact: row.fact,
-                        first: (f, l),
-                        second: (row.file, row.line),
-                    }),
-                    None => agg.value = Some((n, row.file, row.line)),
-                },
-            },
+                }
+                self.feed_rules(u, row);
+            }
+            (Shape::Points { .. }, Some(n)) => {
+                // Discretionary points are separate awards: they add up.
+                agg.points = of.add(agg.points, n);
+                if let Some(first) = agg.entry(row.date, n, (row.file, row.line)) {
+                    self.repeated
+                        .push((u, row.fact, first, first.max((row.file, row.line))));
+                }
+                self.feed_rules(u, row);
+            }
+            (Shape::Measure(_) | Shape::Flag, Some(n)) => {
+                // A state: the latest-dated row is in force. Rules that count its rows
+                // see only the rows in force, once every row is read (`finish`).
+                let reported = Reported {
+                    value: n,
+                    row: row.clone(),
+                };
+                if let Some(clash) = agg.report(key_of(decl, row), reported) {
+                    self.clashes.push((u, row.fact, clash));
+                }
+            }
             _ => {}
         }
-        if trace {
-            agg.trace.push(Trace {
-                file: row.file,
-                line: row.line,
-                detail: row_detail(decl, row),
-            });
-        }
+    }
+
+    /// Folds a row into the aggregates of the rules that count its fact.
+    fn feed_rules(&mut self, u: usize, row: &Row) {
+        let Some(decl) = self.policy.facts.get(row.fact) else {
+            return;
+        };
+        let trace = self.trace;
         let env = RowEnv { row, decl };
         for &r in &self.by_fact[row.fact] {
             let rule = self.rules[r];
             let of = &mut self.overflow;
             let agg = &mut self.state[u].rules[r];
+            // `once per K` counts each K once, at the amount of one occurrence; a row without K is its own K.
+            let once_key = rule
+                .once_per
+                .as_deref()
+                .map(|k| text_of(env.field(k)).unwrap_or_else(|| own_key(row)));
             // The receipt text of a row is built only when explaining: this is the per-row hot path.
             let detail: Option<String> = match &rule.kind {
                 RuleKind::Count { per, filter, .. } => {
-                    if !filter
+                    if filter
                         .as_ref()
-                        .is_none_or(|c| cond::holds(c, &env, &self.calendar))
+                        .is_some_and(|c| cond::holds(c, &env, &self.calendar) != Some(true))
                     {
                         continue;
                     }
                     if let [Per::Distinct(k)] = per.as_slice() {
-                        let key = text_of(env.field(k))
-                            .unwrap_or_else(|| format!("row {}:{}", row.file, row.line));
-                        let detail = trace.then(|| format!("{k} {key}"));
+                        let (key, shown) = match text_of(env.field(k)) {
+                            Some(v) => (v.clone(), v),
+                            None => (own_key(row), "none: counts on its own".to_string()),
+                        };
+                        let detail = trace.then(|| format!("{k} {shown}"));
                         agg.distinct.insert(key);
                         detail
                     } else {
-                        let mut weight = row.count;
+                        let mut weight = if once_key.is_some() {
+                            Decimal::ONE
+                        } else {
+                            row.count
+                        };
                         for p in per {
                             let field = match p {
                                 Per::Person => "persons",
@@ -273,15 +296,21 @@ impl<'p> Evaluator<'p> {
                                 weight = of.mul(weight, n);
                             }
                         }
-                        let key = rule.once_per.as_deref().and_then(|k| text_of(env.field(k)));
-                        agg.add(key.as_deref(), weight, of);
-                        trace.then(|| weight_detail(per, row, decl, weight, key.as_deref()))
+                        agg.add(once_key.as_deref(), weight, of);
+                        trace.then(|| {
+                            let once = rule
+                                .once_per
+                                .as_deref()
+                                .zip(once_key.as_deref())
+                                .map(|(k, v)| format!("{k} {}", shown_key(v)));
+                            weight_detail(per, row, decl, weight, once.as_deref())
+                        })
                     }
                 }
                 RuleKind::Missing { field, filter, .. } => {
-                    if !filter
+                    if filter
                         .as_ref()
-                        .is_none_or(|c| cond::holds(c, &env, &self.calendar))
+                        .is_some_and(|c| cond::holds(c, &env, &self.calendar) != Some(true))
                     {
                         continue;
                     }
@@ -297,24 +326,22 @@ impl<'p> Evaluator<'p> {
                     let Some(amount) = look_up(lookup, value) else {
                         continue;
                     };
-                    let key = rule.once_per.as_deref().and_then(|k| text_of(env.field(k)));
-                    let amount = if key.is_some() {
+                    let amount = if once_key.is_some() {
                         amount
                     } else {
                         of.mul(amount, row.count)
                     };
-                    agg.add(key.as_deref(), amount, of);
+                    agg.add(once_key.as_deref(), amount, of);
                     trace.then(|| {
                         let label = text_of(value).unwrap_or_default();
-                        match &key {
-                            Some(k) => format!(
-                                "{label} → {amount} ({} {k})",
-                                rule.once_per.as_deref().unwrap_or("")
-                            ),
-                            None if row.count != Decimal::ONE => {
+                        match (&rule.once_per, &once_key) {
+                            (Some(k), Some(v)) => {
+                                format!("{label} → {amount} (once per {k}: {})", shown_key(v))
+                            }
+                            _ if row.count != Decimal::ONE => {
                                 format!("{label} × {} → {amount}", row.count)
                             }
-                            None => format!("{label} → {amount}"),
+                            _ => format!("{label} → {amount}"),
                         }
                     })
                 }
@@ -333,53 +360,112 @@ impl<'p> Evaluator<'p> {
     /// Folds an evaluator fed other rows (another chunk or file) into this one.
     pub fn merge(&mut self, other: Evaluator<'p>) {
         self.overflow.0 |= other.overflow.0;
-        self.twice.extend(other.twice);
+        for (u, f, c) in other.clashes {
+            let mine = self.unit(&other.units[u]);
+            self.clashes.push((mine, f, c));
+        }
+        for (u, f, a, b) in other.repeated {
+            let name = &other.units[u];
+            let mine = self.unit(name);
+            self.repeated.push((mine, f, a, b));
+        }
         for (name, state) in other.units.into_iter().zip(other.state) {
             let u = self.unit(&name);
             let mine = &mut self.state[u];
             for (f, (a, b)) in mine.facts.iter_mut().zip(state.facts).enumerate() {
-                if let Some((first, second)) = a.merge(b, &mut self.overflow) {
-                    self.twice.push(Twice {
-                        unit: u,
-                        fact: f,
-                        first,
-                        second,
-                    });
-                }
+                let (clashes, repeated) = a.merge(b, &mut self.overflow);
+                self.clashes.extend(clashes.into_iter().map(|c| (u, f, c)));
+                self.repeated
+                    .extend(repeated.into_iter().map(|(x, y)| (u, f, x, y)));
             }
             for (a, b) in mine.rules.iter_mut().zip(state.rules) {
                 a.merge(b, &mut self.overflow);
             }
         }
     }
-
-    /// Scores every unit; `None` (with diagnostics) when a value was given twice or arithmetic overflowed.
-    pub fn finish(self, strict: bool, problems: &mut Problems) -> Option<Results> {
-        for Twice {
-            unit: u,
-            fact: f,
-            first: (f1, l1),
-            second: (f2, l2),
-        } in &self.twice
-        {
-            let fact = &self.policy.facts[*f];
-            let file = |i: &usize| self.files.get(*i).map_or("?", String::as_str);
-            problems.push(
-                Diagnostic::error(
-                    Code::GivenTwice,
+    /// Scores every unit; `None` (with diagnostics) when rows of a state clash or arithmetic overflowed.
+    pub fn finish(mut self, strict: bool, problems: &mut Problems) -> Option<Results> {
+        self.replay_states();
+        let file = |i: usize| self.files.get(i).map_or("?", String::as_str);
+        let mut clashes = self.clashes.clone();
+        clashes.sort_unstable_by_key(|&(u, f, (_, a, b))| (self.units[u].clone(), f, a, b));
+        clashes.dedup();
+        for (u, f, (clash, (f1, l1), (f2, l2))) in clashes {
+            let fact = &self.policy.facts[f];
+            let (what, unit) = (shape_word(&fact.shape), &self.units[u]);
+            let (message, help, zh_message, zh_help) = match clash {
+                Clash::SameDate(date) => (
                     format!(
-                        "`{}` of `{}` is given twice: {}:{l1} and {}:{l2}",
+                        "`{}` of `{unit}` is given two values on {date}: {}:{l1} and {}:{l2}",
                         fact.name,
-                        self.units[*u],
+                        file(f1),
+                        file(f2)
+                    ),
+                    format!(
+                        "{what} `{}` has one value a day; remove the wrong row (a later-dated row replaces an earlier one)",
+                        fact.name
+                    ),
+                    format!(
+                        "`{unit}` 的 `{}` 在 {date} 有两个不同的值：{}:{l1} 和 {}:{l2}",
+                        fact.name,
+                        file(f1),
+                        file(f2)
+                    ),
+                    "同一天只能有一个值；请删去错误的一行（日期较晚的一行取代较早的）".to_string(),
+                ),
+                Clash::Undated => (
+                    format!(
+                        "`{}` of `{unit}` is given by two rows and not both are dated: {}:{l1} and {}:{l2}",
+                        fact.name,
+                        file(f1),
+                        file(f2)
+                    ),
+                    format!(
+                        "the latest-dated value of {what} `{}` is in force: give each row its date, or keep one row",
+                        fact.name
+                    ),
+                    format!(
+                        "`{unit}` 的 `{}` 有两行，且并非都有日期，无法判断以哪一行为准：{}:{l1} 和 {}:{l2}",
+                        fact.name,
+                        file(f1),
+                        file(f2)
+                    ),
+                    "以日期最晚的一行为准：请为每行填写日期，或只保留一行".to_string(),
+                ),
+            };
+            problems.push(
+                Diagnostic::error(Code::GivenTwice, message)
+                    .with_help(help)
+                    .zh(zh_message, &[], Some(&zh_help)),
+            );
+        }
+        let mut repeated = self.repeated.clone();
+        repeated.sort_unstable_by_key(|&(u, f, a, b)| (self.units[u].clone(), f, a, b));
+        repeated.dedup();
+        for (u, f, (f1, l1), (f2, l2)) in repeated {
+            let fact = &self.policy.facts[f];
+            let unit = &self.units[u];
+            problems.push(
+                Diagnostic::warning(
+                    Code::RepeatedEntry,
+                    format!(
+                        "`{}` of `{unit}` has two identical entries, {}:{l1} and {}:{l2}: both are counted",
+                        fact.name,
                         file(f1),
                         file(f2)
                     ),
                 )
-                .with_help(format!(
-                    "a unit has one value of {} `{}`; remove one of the rows",
-                    shape_word(&fact.shape),
-                    fact.name
-                )),
+                .with_help("discretionary points on separate rows add up; if this is one entry made twice, remove one row")
+                .zh(
+                    format!(
+                        "`{unit}` 的 `{}` 有两条完全相同的记录：{}:{l1} 和 {}:{l2}，两条都计分",
+                        fact.name,
+                        file(f1),
+                        file(f2)
+                    ),
+                    &[],
+                    Some("酌情分逐行累加；如果是同一条记录录入了两次，请删去一行"),
+                ),
             );
         }
         self.missing_values(strict, problems);
@@ -398,11 +484,30 @@ impl<'p> Evaluator<'p> {
         Some(score::results(&self))
     }
 
-    /// Warns (errs, under `--strict`) about units without a row for a flag or an unkeyed measure.
+    /// Feeds the rows in force of every measure and flag to the rules that count their rows.
+    fn replay_states(&mut self) {
+        for u in 0..self.state.len() {
+            for f in 0..self.policy.facts.len() {
+                if self.by_fact[f].is_empty() {
+                    continue;
+                }
+                let rows: Vec<Row> = self.state[u].facts[f]
+                    .in_force()
+                    .map(|r| r.row.clone())
+                    .collect();
+                for row in &rows {
+                    self.feed_rules(u, row);
+                }
+            }
+        }
+    }
+
+    /// Warns (errs, under `--strict`) about units without a row for a flag or a measure the rules read as one value.
     fn missing_values(&self, strict: bool, problems: &mut Problems) {
         for (f, fact) in self.policy.facts.iter().enumerate() {
             let keyed = fact.fields.iter().any(|x| x.kind == FieldKind::Key);
-            if !matches!(fact.shape, Shape::Flag | Shape::Measure(_)) || keyed {
+            let read_whole = self.rules.iter().any(|r| reads_whole(r, &fact.name));
+            if !matches!(fact.shape, Shape::Flag | Shape::Measure(_)) || (keyed && !read_whole) {
                 continue;
             }
             let mut lacking: Vec<&str> = self
@@ -416,9 +521,14 @@ impl<'p> Evaluator<'p> {
             if lacking.is_empty() {
                 continue;
             }
-            let (what, consequence) = match fact.shape {
-                Shape::Flag => ("flag", "counted as false"),
-                _ => ("measure", "its comparisons are false and it adds nothing"),
+            let (what, consequence, zh_what, zh_consequence) = match fact.shape {
+                Shape::Flag => ("flag", "counted as false", "是否项", "按“否”计"),
+                _ => (
+                    "measure",
+                    "its conditions are unknown, so rules on it give nothing, not even their `otherwise`",
+                    "指标",
+                    "相关条件无法判断，相关规则不计分（也不按“否则”计分）",
+                ),
             };
             let list = lacking
                 .iter()
@@ -431,8 +541,23 @@ impl<'p> Evaluator<'p> {
             } else {
                 String::new()
             };
+            let zh_more = if lacking.len() > 20 {
+                format!(" 等 {} 个单位", lacking.len())
+            } else {
+                String::new()
+            };
             let message = format!(
                 "no row for {what} `{}` for {list}{more}: {consequence}",
+                fact.name
+            );
+            let zh_message = format!(
+                "{}{zh_more} 没有{zh_what} `{}` 的记录：{zh_consequence}",
+                lacking
+                    .iter()
+                    .take(20)
+                    .map(|u| format!("`{u}`"))
+                    .collect::<Vec<_>>()
+                    .join("、"),
                 fact.name
             );
             let d = if strict {
@@ -440,24 +565,56 @@ impl<'p> Evaluator<'p> {
             } else {
                 Diagnostic::warning(Code::MissingFact, message)
             };
-            let help = if strict {
-                format!(
-                    "add a `{}` row for each unit, or run without `--strict` to accept the default",
-                    fact.name
+            let (help, zh_help) = if strict {
+                (
+                    format!(
+                        "add a `{}` row for each unit, or run without `--strict` to accept the default",
+                        fact.name
+                    ),
+                    format!("请为每个单位补充 `{}` 的记录，或去掉 `--strict`", fact.name),
                 )
             } else {
-                format!(
-                    "add a `{}` row for each unit (`--strict` makes this an error)",
-                    fact.name
+                (
+                    format!(
+                        "add a `{}` row for each unit (`--strict` makes this an error)",
+                        fact.name
+                    ),
+                    format!(
+                        "请为每个单位补充 `{}` 的记录（加 `--strict` 则视为错误）",
+                        fact.name
+                    ),
                 )
             };
-            problems.push(d.with_help(help));
+            problems.push(d.with_help(help).zh(zh_message, &[], Some(&zh_help)));
         }
     }
 
     fn fact(&self, name: &str) -> Option<(usize, &'p ir::Fact)> {
         let &i = self.fact_index.get(name)?;
         Some((i, &self.policy.facts[i]))
+    }
+}
+
+/// Whether a rule reads a fact as one value of the unit (a condition, `times`, a bracket table on it).
+fn reads_whole(rule: &ir::Rule, fact: &str) -> bool {
+    match &rule.kind {
+        RuleKind::When { condition, .. } => score::condition_facts(condition).contains(&fact),
+        RuleKind::Times { fact: f, .. } | RuleKind::Discretionary { fact: f } => f == fact,
+        RuleKind::Table {
+            fact: f,
+            per_unit: true,
+            ..
+        } => f == fact,
+        _ => false,
+    }
+}
+
+/// A key as a receipt shows it: a row's own key reads as such.
+fn shown_key(key: &str) -> &str {
+    if key.starts_with('\u{1}') {
+        "none: counts on its own"
+    } else {
+        key
     }
 }
 

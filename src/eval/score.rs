@@ -146,7 +146,8 @@ fn rule_result(
     of: &mut Overflow,
 ) -> RuleResult {
     let agg = &state.rules[index];
-    let (raw, arithmetic, trace): (Decimal, String, Vec<&Trace>) = match &rule.kind {
+    let mut unknown = false;
+    let (raw, arithmetic, trace): (Decimal, String, Vec<RowRef>) = match &rule.kind {
         RuleKind::When {
             amount,
             otherwise,
@@ -155,17 +156,32 @@ fn rule_result(
             let holds = cond::holds(condition, env, &e.calendar);
             let trace = condition_facts(condition)
                 .iter()
-                .filter_map(|f| e.fact(f))
-                .flat_map(|(i, _)| &state.facts[i].trace)
+                .flat_map(|f| fact_rows(e, state, f))
                 .collect();
             match (holds, otherwise) {
-                (true, _) => (*amount, format!("applies: {}", amount.normalize()), trace),
-                (false, Some(o)) => (
+                (Some(true), _) => (*amount, format!("applies: {}", amount.normalize()), trace),
+                (Some(false), Some(o)) => (
                     *o,
                     format!("does not apply: otherwise {}", o.normalize()),
                     trace,
                 ),
-                (false, None) => (Decimal::ZERO, "does not apply".to_string(), trace),
+                (Some(false), None) => (Decimal::ZERO, "does not apply".to_string(), trace),
+                (None, _) => {
+                    unknown = true;
+                    let missing: Vec<String> = condition_facts(condition)
+                        .iter()
+                        .filter(|f| env.fact(f).is_none())
+                        .map(|f| format!("`{f}`"))
+                        .collect();
+                    (
+                        Decimal::ZERO,
+                        format!(
+                            "unknown: {} not reported, so neither the amount nor `otherwise` applies",
+                            missing.join(", ")
+                        ),
+                        trace,
+                    )
+                }
             }
         }
         RuleKind::Count {
@@ -188,7 +204,7 @@ fn rule_result(
                 quantity.normalize(),
                 raw.normalize()
             );
-            (raw, text, agg.trace.iter().collect())
+            (raw, text, rows(e, &agg.trace))
         }
         RuleKind::Missing {
             rate,
@@ -216,7 +232,7 @@ fn rule_result(
                     raw.normalize()
                 )
             };
-            (raw, text, agg.trace.iter().collect())
+            (raw, text, rows(e, &agg.trace))
         }
         RuleKind::Times { factor, fact } => {
             let (value, trace) = unit_value(e, state, fact, of);
@@ -269,7 +285,7 @@ fn rule_result(
                 ),
                 _ => format!("the rows add up to {}", raw.normalize()),
             };
-            (raw, text, agg.trace.iter().collect())
+            (raw, text, rows(e, &agg.trace))
         }
         RuleKind::Discretionary { fact } => {
             let (value, trace) = unit_value(e, state, fact, of);
@@ -291,29 +307,55 @@ fn rule_result(
         cap: rule.cap,
         capped,
         arithmetic,
-        rows: trace
-            .into_iter()
-            .map(|t| RowRef {
-                file: e.files.get(t.file).cloned().unwrap_or_default(),
-                line: t.line,
-                detail: t.detail.clone(),
-            })
-            .collect(),
+        unknown,
+        rows: trace,
     }
 }
 
 /// The unit's one value of a fact, and the rows behind it.
-fn unit_value<'s>(
+fn unit_value(
     e: &Evaluator,
-    state: &'s UnitState,
+    state: &UnitState,
     fact: &str,
     of: &mut Overflow,
-) -> (Option<Decimal>, Vec<&'s Trace>) {
+) -> (Option<Decimal>, Vec<RowRef>) {
     let Some((i, decl)) = e.fact(fact) else {
         return (None, Vec::new());
     };
+    (
+        state.facts[i].total_value(decl, of),
+        fact_rows(e, state, fact),
+    )
+}
+
+/// The rows of a fact behind a unit-level value; a measure's or flag's rows no longer in force are marked superseded.
+fn fact_rows(e: &Evaluator, state: &UnitState, fact: &str) -> Vec<RowRef> {
+    let Some((i, decl)) = e.fact(fact) else {
+        return Vec::new();
+    };
     let agg = &state.facts[i];
-    (agg.total_value(decl, of), agg.trace.iter().collect())
+    let is_state = matches!(decl.shape, Shape::Measure(_) | Shape::Flag);
+    agg.trace
+        .iter()
+        .map(|t| {
+            let mut r = row_ref(e, t);
+            r.superseded = is_state && !agg.is_in_force(t.file, t.line);
+            r
+        })
+        .collect()
+}
+
+fn rows(e: &Evaluator, trace: &[Trace]) -> Vec<RowRef> {
+    trace.iter().map(|t| row_ref(e, t)).collect()
+}
+
+fn row_ref(e: &Evaluator, t: &Trace) -> RowRef {
+    RowRef {
+        file: e.files.get(t.file).cloned().unwrap_or_default(),
+        line: t.line,
+        detail: t.detail.clone(),
+        superseded: false,
+    }
 }
 
 /// "person-occurrences", "person-days", "projects".
@@ -334,7 +376,7 @@ fn per_words(per: &[Per], fact: &str) -> String {
 }
 
 /// The facts a `when` condition looks at, for the rows behind it.
-fn condition_facts(c: &ir::Cond) -> Vec<&str> {
+pub(super) fn condition_facts(c: &ir::Cond) -> Vec<&str> {
     let mut out = Vec::new();
     collect_facts(c, &mut out);
     out
@@ -376,7 +418,10 @@ impl Env for UnitEnv<'_, '_> {
         let (i, decl) = self.e.fact(name)?;
         let agg = &self.state.facts[i];
         match decl.shape {
-            Shape::Flag => agg.value.map(|(v, _, _)| Val::Bool(!v.is_zero())),
+            // A flag never given counts as false (LANGUAGE.md §6).
+            Shape::Flag => Some(Val::Bool(
+                agg.value.as_ref().is_some_and(|r| !r.value.is_zero()),
+            )),
             _ => agg
                 .total_value(decl, &mut Overflow::default())
                 .map(Val::Num),

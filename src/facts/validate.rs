@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::read::FileContext;
@@ -243,13 +243,18 @@ impl<'p> Validator<'p> {
         };
         let decl = &self.policy.facts[fact];
         let date = match cells.get("date") {
-            Some(text) => parse_date(text).map_or_else(
-                || {
+            Some(text) => match (parse_date(text), self.policy.year) {
+                // A row of another year belongs to that year's assessment (LANGUAGE.md §6).
+                (Some(d), Some(year)) if d.year() != year => {
+                    problems.push(outside_year(text, year));
+                    None
+                }
+                (Some(d), _) => Some(d),
+                (None, _) => {
                     problems.push(bad_date("date", text));
                     None
-                },
-                Some,
-            ),
+                }
+            },
             None => {
                 if self.needs_date[fact] {
                     problems.push(missing(
@@ -525,6 +530,19 @@ fn bad_date(column: &str, text: &str) -> Problem {
         message: format!("`{text}` is not a date"),
         label: "expected a date such as 2021-03-04".into(),
         help: Some("write dates as year-month-day: `2021-03-04` (or `2021/3/4`)".into()),
+    }
+}
+
+fn outside_year(text: &str, year: i32) -> Problem {
+    Problem {
+        missing_column: None,
+        code: Code::OutsideYear,
+        column: Some("date".to_string()),
+        message: format!("`{text}` is outside the policy's year {year}"),
+        label: format!("not in {year}"),
+        help: Some(format!(
+            "a row of another year belongs to that year's assessment: remove it, or correct its date to {year}"
+        )),
     }
 }
 

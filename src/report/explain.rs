@@ -39,7 +39,7 @@ pub fn explain_text(results: &Results, unit: &UnitResult, of: usize) -> String {
         };
         let _ = writeln!(s, "{}: {worth}{responsible}", section.name);
         for item in &section.items {
-            let fired: Vec<&RuleResult> = item.rules.iter().filter(|r| !r.raw.is_zero()).collect();
+            let fired: Vec<&RuleResult> = item.rules.iter().filter(|r| shown(r)).collect();
             let score = item.score.map(|sc| {
                 format!(
                     ": {} of {}",
@@ -63,7 +63,7 @@ pub fn explain_text(results: &Results, unit: &UnitResult, of: usize) -> String {
                 );
             }
         }
-        let fired: Vec<&RuleResult> = section.rules.iter().filter(|r| !r.raw.is_zero()).collect();
+        let fired: Vec<&RuleResult> = section.rules.iter().filter(|r| shown(r)).collect();
         for r in &fired {
             rule_text(&mut s, r, &results.source, "  ");
         }
@@ -73,7 +73,7 @@ pub fn explain_text(results: &Results, unit: &UnitResult, of: usize) -> String {
                 .items
                 .iter()
                 .filter(|i| i.worth.is_none())
-                .flat_map(|i| i.rules.iter().filter(|r| !r.raw.is_zero()))
+                .flat_map(|i| i.rules.iter().filter(|r| shown(r)))
                 .chain(fired.iter().copied())
                 .collect();
             clamp_line(
@@ -128,8 +128,22 @@ fn rule_text(s: &mut String, r: &RuleResult, source: &str, indent: &str) {
     }
     let _ = writeln!(s, "{indent}    {arithmetic}");
     for row in &r.rows {
-        let _ = writeln!(s, "{indent}    {}:{}  {}", row.file, row.line, row.detail);
+        let superseded = if row.superseded {
+            "  (superseded by a later-dated row)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            s,
+            "{indent}    {}:{}  {}{superseded}",
+            row.file, row.line, row.detail
+        );
     }
+}
+
+/// A rule is shown in a receipt when it gave or took points, or when its condition was unknown.
+fn shown(r: &RuleResult) -> bool {
+    !r.raw.is_zero() || r.unknown
 }
 
 fn clamp_line(
@@ -141,6 +155,7 @@ fn clamp_line(
     clamped: Option<Decimal>,
     worth: Decimal,
 ) {
+    let fired: Vec<&&RuleResult> = fired.iter().filter(|r| !r.raw.is_zero()).collect();
     if fired.is_empty() && clamped.is_none() {
         return;
     }
@@ -189,7 +204,7 @@ pub fn explain_json(results: &Results, unit: &UnitResult, of: usize) -> Value {
         v["rows"] = json!(r
             .rows
             .iter()
-            .map(|row| json!({"file": row.file, "line": row.line, "detail": row.detail}))
+            .map(|row| json!({"file": row.file, "line": row.line, "detail": row.detail, "superseded": row.superseded}))
             .collect::<Vec<_>>());
         v
     };
@@ -214,9 +229,9 @@ pub fn explain_json(results: &Results, unit: &UnitResult, of: usize) -> Value {
                 "start": number(i.start),
                 "score": i.score.map(number),
                 "clamped_from": i.clamped_from.map(number),
-                "rules": i.rules.iter().filter(|r| !r.raw.is_zero()).map(|r| rule(r, Some(&i.name))).collect::<Vec<_>>(),
+                "rules": i.rules.iter().filter(|r| shown(r)).map(|r| rule(r, Some(&i.name))).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
-            "rules": s.rules.iter().filter(|r| !r.raw.is_zero()).map(|r| rule(r, None)).collect::<Vec<_>>(),
+            "rules": s.rules.iter().filter(|r| shown(r)).map(|r| rule(r, None)).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
 }

@@ -104,5 +104,6 @@ pub(crate) fn rule_json(r: &RuleResult, item: Option<&str>) -> Value {
         "raw": number(r.raw),
         "cap": r.cap.map(number),
         "capped": r.capped,
+        "unknown": r.unknown,
     })
 }
