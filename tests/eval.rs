@@ -1,7 +1,8 @@
 //! Eval-stage fixtures: each `tests/fixtures/eval/<case>/` holds `case.policy`, its fact files,
 //! optionally `units.csv`, and `expected.csv` with every unit's total and rank computed by hand
 //! (the arithmetic is written in the policy's comments). The scores must equal those, and the
-//! table and JSON outputs are snapshotted. `err_*` cases snapshot their fact-file diagnostics.
+//! table and JSON outputs are snapshotted, with the receipts of the units an `explain` file
+//! lists. `err_*` cases snapshot their fact-file diagnostics.
 
 use std::path::{Path, PathBuf};
 
@@ -56,7 +57,7 @@ fn eval_fixtures() {
         };
         let run = Run {
             files: &facts,
-            units,
+            units: units.clone(),
             strict: name.contains("strict"),
             explain: None,
         };
@@ -96,10 +97,47 @@ fn eval_fixtures() {
                 "{name}: units"
             );
             let json = serde_json::to_string_pretty(&kaohe::report::json(&results)).expect("json");
-            format!("{}\n{json}\n{diagnostics}", kaohe::report::table(&results))
+            let mut out = format!("{}\n{json}\n{diagnostics}", kaohe::report::table(&results));
+            // `explain` lists units whose receipts the snapshot shows as well.
+            let explain = std::fs::read_to_string(dir.join("explain")).unwrap_or_default();
+            for unit in explain.lines().map(str::trim).filter(|u| !u.is_empty()) {
+                let one_unit = Run {
+                    files: &facts,
+                    units: units.clone(),
+                    strict: run.strict,
+                    explain: Some(unit),
+                };
+                let scored = score(&policy, &one_unit, &mut sources);
+                let results = scored.results.expect("explained run scores");
+                let mut one = results
+                    .units
+                    .into_iter()
+                    .find(|u| u.unit == unit)
+                    .unwrap_or_else(|| panic!("{name}: no unit {unit} to explain"));
+                // As `kaohe explain` does: the rank is the unit's among all units.
+                let all = scored_all(&policy, &run, &mut sources);
+                one.rank = all
+                    .units
+                    .iter()
+                    .find(|u| u.unit == unit)
+                    .map_or(0, |u| u.rank);
+                out.push('\n');
+                out.push_str(&kaohe::report::explain_text(&all, &one, all.units.len()));
+            }
+            out
         };
         insta::with_settings!({ description => text, omit_expression => true }, {
             insta::assert_snapshot!(output);
         });
     });
+}
+
+fn scored_all(
+    policy: &kaohe::ir::Policy,
+    run: &Run,
+    sources: &mut SourceMap,
+) -> kaohe::results::Results {
+    score(policy, run, sources)
+        .results
+        .expect("the case scores")
 }

@@ -729,6 +729,9 @@ fn row_detail(decl: &ir::Fact, row: &Row) -> String {
     let mut parts = Vec::new();
     if let Some(v) = &row.value {
         parts.push(match v {
+            Value::Number(n) if decl.shape == Shape::Measure(ir::NumberKind::Percent) => {
+                format!("value {}%", n.normalize())
+            }
             Value::Number(n) => format!("value {}", n.normalize()),
             Value::Bool(b) => format!("value {}", if *b { "yes" } else { "no" }),
             Value::Text(t) => format!("value {t}"),

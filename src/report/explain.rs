@@ -129,7 +129,7 @@ fn rule_text(s: &mut String, r: &RuleResult, source: &str, indent: &str) {
     let _ = writeln!(s, "{indent}    {arithmetic}");
     for row in &r.rows {
         let superseded = if row.superseded {
-            "  (superseded by a later-dated row)"
+            "  (superseded: not in force)"
         } else {
             ""
         };
