@@ -332,8 +332,9 @@ pub enum PerUnit {
     Person(Span),
     /// `per day`: the row's `days`.
     Day(Span),
-    /// `per occurrence`: each row (or its `count`).
-    Occurrence(Span),
+    /// `per occurrence`: each row (or its `count`); in Chinese, the measure
+    /// word written after 每 when it is not 次 (`每篇加2分` keeps `篇`).
+    Occurrence(Span, Option<String>),
     /// `per project`: each distinct value of a key field.
     Key(Ident),
 }

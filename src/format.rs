@@ -371,7 +371,7 @@ fn en_rule(r: &Rule) -> String {
                 .map(|p| match p {
                     PerUnit::Person(_) => "per person".to_string(),
                     PerUnit::Day(_) => "per day".to_string(),
-                    PerUnit::Occurrence(_) => "per occurrence".to_string(),
+                    PerUnit::Occurrence(..) => "per occurrence".to_string(),
                     PerUnit::Key(k) => format!("per {}", name(&k.name)),
                 })
                 .collect();
@@ -455,7 +455,9 @@ fn zh_rule(r: &Rule) -> String {
                 .map(|p| match p {
                     PerUnit::Person(_) => "每人".to_string(),
                     PerUnit::Day(_) => "每天".to_string(),
-                    PerUnit::Occurrence(_) => "每次".to_string(),
+                    PerUnit::Occurrence(_, word) => {
+                        format!("每{}", word.as_deref().unwrap_or("次"))
+                    }
                     PerUnit::Key(k) => format!("每个 {} ", name(&k.name)),
                 })
                 .collect();
@@ -512,10 +514,15 @@ fn zh_rule(r: &Rule) -> String {
     }
 }
 
+/// A built-in field in Chinese (`persons` is `人数`, `value` is `数值`, …); other names as they are.
 fn zh_field(n: &str) -> String {
     match n {
         "persons" => "人数".into(),
         "days" => "天数".into(),
+        "count" => "次数".into(),
+        "value" => "数值".into(),
+        "date" => "日期".into(),
+        "note" => "备注".into(),
         _ => name(n),
     }
 }

@@ -122,8 +122,8 @@ fn hand_written_chinese_forms_parse_to_the_english_tree() {
             kaohe::diagnostic::render(&zh.diagnostics, &zh_sources, false)
         );
         assert_eq!(
-            common::without_spans(&zh),
-            common::without_spans(&en),
+            common::without_surface(&zh),
+            common::without_surface(&en),
             "{file}"
         );
         pairs += 1;

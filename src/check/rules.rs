@@ -263,7 +263,7 @@ impl<'a> Checker<'a> {
                     self.needs_field(info, "days", *span).then_some(Per::Day),
                     *span,
                 ),
-                PerUnit::Occurrence(span) => {
+                PerUnit::Occurrence(span, _) => {
                     if info.ir.shape != ir::Shape::Event {
                         self.diags.push(
                             Diagnostic::error(

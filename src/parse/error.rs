@@ -3,11 +3,12 @@
 use pest::error::{Error, ErrorVariant, InputLocation};
 
 use super::lower::Cx;
+use super::names::Names;
 use super::Rule;
 use crate::diagnostic::{Code, Diagnostic};
 
 /// One syntax error of a line whose text is `line`.
-pub(super) fn syntax(cx: &Cx, line: &str, err: Error<Rule>) -> Diagnostic {
+pub(super) fn syntax(cx: &Cx, line: &str, names: &Names, err: Error<Rule>) -> Diagnostic {
     let pos = match err.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
@@ -19,6 +20,12 @@ pub(super) fn syntax(cx: &Cx, line: &str, err: Error<Rule>) -> Diagnostic {
                 .with_span(cx.span_at(pos, pos + token_len(&line[pos..])));
         }
     };
+    // On a Chinese line, a drafter's mistake is recognized and explained with an example.
+    if super::is_chinese_line(line) {
+        if let Some(reading) = super::error_zh::read(cx, line, names, pos) {
+            return reading.diagnostic();
+        }
+    }
     let first_word = &line[..token_len(line)];
     // Every English statement starts with a keyword; a Chinese rule starts with
     // a fact name. So a line without Chinese whose first word is no keyword is

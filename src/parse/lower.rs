@@ -598,7 +598,7 @@ impl<'a> Cx<'a> {
         match pair.clone().into_inner().next() {
             Some(p) if p.as_rule() == Rule::k_person => PerUnit::Person(span),
             Some(p) if p.as_rule() == Rule::k_day => PerUnit::Day(span),
-            Some(p) if p.as_rule() == Rule::k_occurrence => PerUnit::Occurrence(span),
+            Some(p) if p.as_rule() == Rule::k_occurrence => PerUnit::Occurrence(span, None),
             Some(p) => PerUnit::Key(self.ident(p)),
             None => PerUnit::Key(Ident {
                 name: pair.as_str().to_string(),
@@ -711,10 +711,17 @@ impl<'a> Cx<'a> {
                 let left = self.operand(kids.expect(Rule::operand)?)?;
                 let op_pair = kids.expect(Rule::cmp_op)?;
                 let op = match op_pair.as_str() {
-                    "<" | "＜" | "低于" | "不足" | "少于" | "早于" => CompareOp::Lt,
-                    "<=" | "≤" | "不超过" | "不高于" | "不多于" => CompareOp::Le,
-                    ">" | "＞" | "高于" | "超过" | "多于" | "晚于" => CompareOp::Gt,
-                    ">=" | "≥" | "不低于" | "不少于" | "达到" | "达" => CompareOp::Ge,
+                    "<" | "＜" | "低于" | "不足" | "少于" | "早于" | "小于" | "未达到" | "未达"
+                    | "不到" => CompareOp::Lt,
+                    "<=" | "≤" | "不超过" | "不高于" | "不多于" | "小于等于" | "不大于" => {
+                        CompareOp::Le
+                    }
+                    ">" | "＞" | "高于" | "超过" | "多于" | "晚于" | "大于" => {
+                        CompareOp::Gt
+                    }
+                    ">=" | "≥" | "不低于" | "不少于" | "达到" | "达" | "大于等于" | "不小于" => {
+                        CompareOp::Ge
+                    }
                     "=" | "==" | "＝" | "等于" | "为" => CompareOp::Eq,
                     "!=" | "≠" | "不等于" | "不为" => CompareOp::Ne,
                     _ => return self.unexpected(&op_pair),
@@ -738,7 +745,14 @@ impl<'a> Cx<'a> {
         let kind = match value.as_rule() {
             Rule::date => OperandKind::Date(self.date(value)?),
             Rule::number => OperandKind::Number(self.number(value)?),
-            Rule::ident => OperandKind::Name(canonical_field(self.ident(value))),
+            Rule::ident => {
+                let ident = self.ident(value);
+                // `低于百分之八十`: a number in words reads as a name; say what it is.
+                if let Some(reading) = super::error_zh::numeral_name(self, &ident) {
+                    return Err(reading.diagnostic());
+                }
+                OperandKind::Name(canonical_field(ident))
+            }
             _ => return self.unexpected(&value),
         };
         // `+ 5 workdays`, `- 5 days`, or `后5个工作日` (after: plus).

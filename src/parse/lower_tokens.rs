@@ -35,11 +35,17 @@ impl Cx<'_> {
         }
     }
 
+    /// A name, as the source writes it: a masked declared name (see `names`) is read back from the source.
     pub(super) fn ident(&self, pair: Pair<Rule>) -> Ident {
-        Ident {
-            name: pair.as_str().to_string(),
-            span: self.span(&pair),
-        }
+        let span = self.span(&pair);
+        let s = pair.as_span();
+        let name = self
+            .sources
+            .get(self.file)
+            .and_then(|f| f.text.get(self.base + s.start()..self.base + s.end()))
+            .unwrap_or(pair.as_str())
+            .to_string();
+        Ident { name, span }
     }
 
     pub(super) fn text(&self, pair: Pair<Rule>) -> Result<Text> {
@@ -140,12 +146,13 @@ fn half_width(text: &str) -> String {
         .collect()
 }
 
-/// `人数` and `天数` are the Chinese names of the `persons` and `days` fields.
+/// `人数`, `天数`, `次数`, `数值`, `日期` and `备注` are the Chinese names of the built-in fields.
 pub(super) fn canonical_field(mut ident: Ident) -> Ident {
-    match ident.name.as_str() {
-        "人数" => ident.name = "persons".into(),
-        "天数" => ident.name = "days".into(),
-        _ => {}
+    if let Some((_, en)) = super::names::BUILT_IN_FIELDS
+        .iter()
+        .find(|(zh, _)| *zh == ident.name)
+    {
+        ident.name = (*en).to_string();
     }
     ident
 }

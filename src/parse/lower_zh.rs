@@ -97,11 +97,19 @@ impl Cx<'_> {
         let mut inner = pair.into_inner();
         match inner.next() {
             Some(p) if p.as_rule() == Rule::zh_person_occurrence => {
-                vec![PerUnit::Person(span), PerUnit::Occurrence(span)]
+                vec![PerUnit::Person(span), PerUnit::Occurrence(span, None)]
             }
             Some(p) if p.as_rule() == Rule::zh_person => vec![PerUnit::Person(span)],
             Some(p) if p.as_rule() == Rule::zh_day => vec![PerUnit::Day(span)],
-            Some(p) if p.as_rule() == Rule::zh_occurrence => vec![PerUnit::Occurrence(span)],
+            Some(p) if p.as_rule() == Rule::zh_occurrence => {
+                // `每篇` keeps its measure word; `每次`, `按次`, `每项次` … read `每次`.
+                let word = p
+                    .into_inner()
+                    .next()
+                    .map(|w| w.as_str().to_string())
+                    .filter(|w| w != "次");
+                vec![PerUnit::Occurrence(span, word)]
+            }
             Some(p) if p.as_rule() == Rule::zh_each => match inner.next() {
                 Some(key) => vec![PerUnit::Key(self.ident(key))],
                 None => Vec::new(),

@@ -6,10 +6,12 @@
 //! fails to parse is reported and skipped, so one run reports every bad line.
 
 mod error;
+mod error_zh;
 mod lines;
 mod lower;
 mod lower_tokens;
 mod lower_zh;
+mod names;
 mod tree;
 
 use std::num::NonZeroUsize;
@@ -111,6 +113,43 @@ pub use lines::Comment;
 /// Pathological inputs must fail, not hang: a policy line needs far fewer calls.
 const CALL_LIMIT: usize = 1_000_000;
 
+fn is_fact_declaration(line: &str) -> bool {
+    line.starts_with("事实")
+        || line
+            .strip_prefix("fact")
+            .is_some_and(|r| r.starts_with([' ', '\t']))
+}
+
+/// The names the fact declarations of a file declare: facts, their fields and the values of their sets.
+fn declared_names(sources: &SourceMap, file: FileId, lines: &[lines::LogicalLine]) -> names::Names {
+    let text = sources.get(file).map_or("", |f| f.text.as_str());
+    let mut declared: Vec<String> = Vec::new();
+    for line in lines.iter().filter(|l| !l.broken) {
+        let source = &text[line.start..line.end];
+        if !is_fact_declaration(source) {
+            continue;
+        }
+        let cx = lower::Cx {
+            sources,
+            file,
+            base: line.start,
+        };
+        let Ok(Ok(tree::Stmt::Fact(fact))) =
+            PolicyParser::parse(Rule::line, source).map(|pairs| cx.line(pairs))
+        else {
+            continue;
+        };
+        declared.push(fact.name.name);
+        for field in fact.fields {
+            declared.push(field.name.name);
+            if let ast::FieldKind::Set(values) = field.kind {
+                declared.extend(values.into_iter().map(|v| v.name));
+            }
+        }
+    }
+    names::Names::new(declared.iter().map(String::as_str))
+}
+
 /// Parses one file of `sources` into an AST, collecting every syntax error.
 pub fn parse(sources: &SourceMap, file: FileId) -> Parsed {
     static LIMIT: Once = Once::new();
@@ -120,7 +159,9 @@ pub fn parse(sources: &SourceMap, file: FileId) -> Parsed {
     let mut statements = Vec::new();
     let text = sources.get(file).map_or("", |f| f.text.as_str());
     let mut comments = Vec::new();
-    for line in lines::split(sources, file, &mut comments, &mut diagnostics) {
+    let lines = lines::split(sources, file, &mut comments, &mut diagnostics);
+    let names = declared_names(sources, file, &lines);
+    for line in lines {
         if line.broken {
             statements.push((line.indent, None));
             continue;
@@ -130,9 +171,16 @@ pub fn parse(sources: &SourceMap, file: FileId) -> Parsed {
             file,
             base: line.start,
         };
-        let stmt = match PolicyParser::parse(Rule::line, &text[line.start..line.end]) {
+        let source = &text[line.start..line.end];
+        // Declarations are read as they are written (`指标 数值` is a kind of measure there).
+        let masked = if is_fact_declaration(source) {
+            std::borrow::Cow::Borrowed(source)
+        } else {
+            names.mask(source)
+        };
+        let stmt = match PolicyParser::parse(Rule::line, &masked) {
             Ok(pairs) => cx.line(pairs),
-            Err(e) => Err(vec![error::syntax(&cx, &text[line.start..line.end], e)]),
+            Err(e) => Err(vec![error::syntax(&cx, source, &names, e)]),
         };
         match stmt {
             // A line whose indentation was reported is not nested: that would only add noise.

@@ -26,3 +26,28 @@ pub fn without_spans(p: &Parsed) -> String {
     out.push_str(rest);
     out
 }
+
+/// The tree as text without positions or measure words (`每篇` is `per occurrence`
+/// written the Chinese way): what an English twin of a Chinese policy must equal.
+pub fn without_surface(p: &Parsed) -> String {
+    let tree = without_spans(p);
+    let lines: Vec<&str> = tree.lines().collect();
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let word = lines.get(i + 1).map(|l| l.trim());
+        if lines[i].trim() == "Some("
+            && out.last().is_some_and(|l| l.trim() == ",")
+            && word.is_some_and(|w| w.starts_with('"') && w.ends_with("\","))
+            && lines.get(i + 2).map(|l| l.trim()) == Some("),")
+        {
+            let indent = &lines[i][..lines[i].len() - lines[i].trim_start().len()];
+            out.push(format!("{indent}None,"));
+            i += 3;
+            continue;
+        }
+        out.push(lines[i].to_string());
+        i += 1;
+    }
+    out.join("\n")
+}
