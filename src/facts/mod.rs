@@ -21,6 +21,23 @@ use crate::span::SourceMap;
 
 pub use read::read_units_file;
 
+/// The column a header names: Chinese headers are the built-in columns' Chinese names
+/// (`单位` unit, `事项` fact, `日期` date, `人数` persons, `天数` days, `次数` count,
+/// `数值` value, `备注` note); any other header is a declared field's own name.
+pub fn canonical_column(header: &str) -> &str {
+    match header {
+        "单位" | "被考核单位" => "unit",
+        "事项" | "事实" => "fact",
+        "日期" => "date",
+        "人数" => "persons",
+        "天数" => "days",
+        "次数" => "count",
+        "数值" => "value",
+        "备注" => "note",
+        other => other,
+    }
+}
+
 /// A validated row of a fact file.
 #[derive(Debug, Clone)]
 pub struct Row {

@@ -120,6 +120,12 @@ fn read_csv(reader: Box<dyn Read>, file: &mut FileContext, sink: &mut impl FnMut
             .collect(),
         Err(e) => return file.problems.push(malformed(file.name, &e.to_string())),
     };
+    // Chinese headers (`单位,事项,日期,人数`) name the same columns as English ones.
+    let written = header.clone();
+    let header: Vec<String> = header
+        .iter()
+        .map(|c| super::canonical_column(c).to_string())
+        .collect();
     let columns: HashMap<&str, usize> = header
         .iter()
         .enumerate()
@@ -127,7 +133,7 @@ fn read_csv(reader: Box<dyn Read>, file: &mut FileContext, sink: &mut impl FnMut
         .collect();
     for needed in ["unit", "fact"] {
         if !columns.contains_key(needed) {
-            let line = header.join(",");
+            let line = written.join(",");
             let snippet = file.sources.add_snippet(file.name, line.clone(), 1);
             let span = file.sources.span(snippet, 0, line.len());
             file.problems.push(
@@ -235,7 +241,10 @@ pub fn read_units_file(path: &Path) -> Result<Vec<String>, Diagnostic> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'));
     let first = lines.next().unwrap_or_default();
     let header: Vec<&str> = first.split(',').map(str::trim).collect();
-    let units: Vec<String> = match header.iter().position(|c| *c == "unit") {
+    let units: Vec<String> = match header
+        .iter()
+        .position(|c| super::canonical_column(c) == "unit")
+    {
         Some(col) => {
             let mut csv = csv::ReaderBuilder::new()
                 .flexible(true)

@@ -42,7 +42,7 @@ impl<'a> Cells<'a> {
                     serde_json::Value::Null => "".into(),
                     other => other.to_string().into(),
                 };
-                (k.as_str(), value)
+                (super::canonical_column(k), value)
             })
             .collect();
         Cells {
