@@ -150,7 +150,10 @@ fn policies_compile_and_score() {
             render(&checked.diagnostics, &sources, false)
         );
         let policy = checked.policy.expect("a clean policy compiles");
-        let mut facts: Vec<PathBuf> = std::fs::read_dir(dir.join("facts"))
+        // A Chinese twin names its facts in Chinese: its fact files are in `facts.zh/`.
+        let chinese = path.to_string_lossy().ends_with(".zh.policy");
+        let facts_dir = dir.join(if chinese { "facts.zh" } else { "facts" });
+        let mut facts: Vec<PathBuf> = std::fs::read_dir(&facts_dir)
             .expect("a facts folder")
             .flatten()
             .map(|e| relative(&e.path()))
