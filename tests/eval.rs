@@ -141,3 +141,75 @@ fn scored_all(
         .results
         .expect("the case scores")
 }
+
+/// A case may have a Chinese twin, `case.zh.policy`, over the same fact files: it must score
+/// every unit exactly as `case.policy` does (or, for an `err_*` case, fail as it does).
+#[test]
+fn chinese_twins_of_eval_cases_score_the_same() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eval");
+    let mut twins = 0;
+    for entry in std::fs::read_dir(&root).expect("eval cases").flatten() {
+        let dir = entry.path();
+        if !dir.join("case.zh.policy").exists() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let en = run_case(&dir, "case.policy");
+        let zh = run_case(&dir, "case.zh.policy");
+        assert_eq!(en, zh, "{name}: the Chinese twin scores differently");
+        twins += 1;
+    }
+    assert!(twins >= 6, "only {twins} Chinese twins");
+}
+
+/// The ranked CSV of a case (or `None` when its facts have errors), and the codes of its diagnostics.
+fn run_case(dir: &Path, policy_file: &str) -> (Option<String>, Vec<String>) {
+    let path = dir.join(policy_file);
+    let text = std::fs::read_to_string(&path).expect("policy is readable");
+    let mut sources = SourceMap::new();
+    let file = sources.add(relative(&path).display().to_string(), text);
+    let checked = kaohe::compile(&sources, file);
+    let policy = checked.policy.unwrap_or_else(|| {
+        panic!(
+            "{}: {}",
+            path.display(),
+            render(&checked.diagnostics, &sources, false)
+        )
+    });
+    let mut facts: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("case folder")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let f = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (f.ends_with(".csv") || f.ends_with(".jsonl")) && f != "units.csv" && f != "expected.csv"
+        })
+        .collect();
+    facts.sort();
+    let units_file = dir.join("units.csv");
+    let units = if units_file.exists() {
+        Some(kaohe::facts::read_units_file(&units_file).expect("units file"))
+    } else {
+        (!policy.units.is_empty()).then(|| policy.units.clone())
+    };
+    let run = Run {
+        files: &facts,
+        units,
+        strict: false,
+        explain: None,
+    };
+    let scored = score(&policy, &run, &mut sources);
+    let codes = scored
+        .problems
+        .diagnostics
+        .iter()
+        .map(|d| d.code.as_str().to_string())
+        .collect();
+    let csv = scored
+        .results
+        .map(|r| kaohe::report::csv(&r).expect("csv"));
+    (csv, codes)
+}
