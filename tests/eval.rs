@@ -185,7 +185,9 @@ fn run_case(dir: &Path, policy_file: &str) -> (Option<String>, Vec<String>) {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            (f.ends_with(".csv") || f.ends_with(".jsonl")) && f != "units.csv" && f != "expected.csv"
+            (f.ends_with(".csv") || f.ends_with(".jsonl"))
+                && f != "units.csv"
+                && f != "expected.csv"
         })
         .collect();
     facts.sort();
@@ -208,8 +210,6 @@ fn run_case(dir: &Path, policy_file: &str) -> (Option<String>, Vec<String>) {
         .iter()
         .map(|d| d.code.as_str().to_string())
         .collect();
-    let csv = scored
-        .results
-        .map(|r| kaohe::report::csv(&r).expect("csv"));
+    let csv = scored.results.map(|r| kaohe::report::csv(&r).expect("csv"));
     (csv, codes)
 }

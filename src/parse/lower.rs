@@ -105,6 +105,8 @@ fn is_keyword(rule: Rule) -> bool {
             | zh_when
             | zh_cap
             | zh_same
+            | zh_same_unit
+            | zh_period
             | zh_not_cumulative
             | zh_measure
             | zh_or_more

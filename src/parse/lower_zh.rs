@@ -27,7 +27,18 @@ impl Cx<'_> {
                 Rule::number => number = Some(self.number(kid)?),
                 Rule::condition => condition = Some(self.top_condition(kid)?),
                 Rule::set => set = Some(self.set(kid)?),
-                Rule::zh_per => per.extend(self.zh_per(kid)),
+                Rule::zh_per => {
+                    // `每项按次`, `每项次`: one count of occurrences, however many words say it.
+                    for p in self.zh_per(kid) {
+                        let again = matches!(
+                            (per.last(), &p),
+                            (Some(PerUnit::Occurrence(..)), PerUnit::Occurrence(..))
+                        );
+                        if !again {
+                            per.push(p);
+                        }
+                    }
+                }
                 Rule::zh_entry => entries.push(self.zh_entry(kid)?),
                 Rule::zh_unless => unless = true,
                 _ => {}
