@@ -153,6 +153,22 @@ codes! {
     AwardWithoutWorth = "E057", "award in a section without worth";
     /// A bonus section that awards nothing.
     BonusWithoutAward = "E058", "bonus section without an award";
+    /// A negative value where none can be.
+    NegativeValue = "E059", "negative value";
+    /// A row with more or fewer cells than the header.
+    RaggedRow = "E060", "row length differs from the header";
+    /// A quote that never closes, swallowing the rows after it.
+    UnclosedQuote = "E061", "unclosed quote";
+    /// Two columns (or JSON keys) of one name.
+    DuplicateColumn = "E062", "duplicate column";
+    /// The same file given twice.
+    SameFileTwice = "E063", "file given twice";
+    /// An output path that is one of the command's inputs.
+    OutputIsInput = "E064", "output would overwrite an input";
+    /// A compiled policy that is stale, of another version, or inconsistent.
+    BadCompiled = "E065", "invalid compiled policy";
+    /// A policy without sections.
+    NoSections = "E066", "policy without sections";
 }
 
 impl Serialize for Code {
@@ -368,7 +384,7 @@ pub fn render_in(
                 .files()
                 .zip(&ids)
                 .map(|((_, f), id)| {
-                    let source = Source::from(f.text.as_str())
+                    let source = Source::from(display_safe(&f.text).into_owned())
                         .with_display_line_offset(f.line_offset as usize);
                     (id.clone(), source)
                 })
@@ -399,7 +415,7 @@ pub fn render_in(
         let mut report = Report::build(kind, (source_id(primary), primary.range()))
             .with_config(config)
             .with_code(d.code)
-            .with_message(zh.map_or(&d.message, |z| &z.message));
+            .with_message(escape_controls(zh.map_or(&d.message, |z| &z.message)));
         // ariadne starts a new snippet whenever a label is above the one before it.
         let mut labels: Vec<(usize, &Label)> = d.labels.iter().enumerate().collect();
         labels.sort_by_key(|(_, l)| (l.span.file, l.span.start));
@@ -407,7 +423,7 @@ pub fn render_in(
             let mut l = AriadneLabel::new((source_id(label.span), label.span.range()));
             let text = zh.and_then(|z| z.labels.get(i)).or(label.message.as_ref());
             if let Some(m) = text {
-                l = l.with_message(m);
+                l = l.with_message(escape_controls(m));
             }
             if color {
                 l = l.with_color(match (label.primary, d.severity) {
@@ -419,10 +435,10 @@ pub fn render_in(
             report = report.with_label(l);
         }
         if let Some(help) = zh.map_or(d.help.as_ref(), |z| z.help.as_ref()) {
-            report = report.with_help(help);
+            report = report.with_help(escape_controls(help));
         }
         for note in &d.notes {
-            report = report.with_note(note);
+            report = report.with_note(escape_controls(note));
         }
         let mut one = Vec::new();
         if report.finish().write(&mut cache, &mut one).is_err() {
@@ -486,6 +502,44 @@ fn first_visible(line: &str) -> usize {
 }
 
 /// A diagnostic without a source location, in the same shape ariadne uses.
+/// User text as a terminal may show it: control characters other than a line break or tab
+/// (a unit named `\x1b]0;…\x07` would retitle the terminal) written as `\u{1b}`.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_unsafe_control) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_unsafe_control(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
+fn is_unsafe_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\n' | '\t' | '\r')
+}
+
+/// A source as a report shows it: control characters replaced by a visible character of
+/// the same UTF-8 length, so every span still points where it did.
+fn display_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| is_unsafe_control(c) || c == '\r') {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| match c {
+            '\r' => ' ',
+            c if is_unsafe_control(c) && c.len_utf8() == 1 => '?',
+            c if is_unsafe_control(c) => '¿',
+            c => c,
+        })
+        .collect::<String>()
+        .into()
+}
+
 fn plain(d: &Diagnostic) -> String {
     let kind = match d.severity {
         Severity::Error => "Error",
@@ -498,7 +552,7 @@ fn plain(d: &Diagnostic) -> String {
     for note in &d.notes {
         s.push_str(&format!("  note: {note}\n"));
     }
-    s
+    escape_controls(&s).into_owned()
 }
 
 /// One diagnostic as data, for `--format json`.

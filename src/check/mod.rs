@@ -3,6 +3,7 @@
 //! Every mistake of a policy is reported in one run: each check reports and
 //! goes on, and the compiled policy is returned only when no error was found.
 
+mod compiled;
 mod conditions;
 mod rules;
 mod scope;
@@ -36,6 +37,8 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+pub use compiled::compiled;
+
 /// Checks a parsed policy and compiles it.
 pub fn check(policy: &ast::Policy, sources: &SourceMap) -> Checked {
     let mut cx = Checker {
@@ -54,6 +57,21 @@ pub fn check(policy: &ast::Policy, sources: &SourceMap) -> Checked {
         .collect();
     totals::check_totals(policy, &header, &mut cx.diags);
     cx.unused_facts();
+    if sections.is_empty() {
+        // An empty or truncated file would score every unit 0 without a word.
+        let start = policy.span;
+        let span = sources.span(start.file, start.start as usize, start.start as usize);
+        cx.diags.push(
+            Diagnostic::error(Code::NoSections, "the policy has no sections: it scores nothing")
+                .with_label(span, "no `section` in this file")
+                .with_help("add a section with its rules, e.g. `section \"Attendance\" worth 10`; if the file was cut short, restore the rest")
+                .zh(
+                    "方案中没有板块，无从计分",
+                    &["此文件中没有 `板块`"],
+                    Some("请添加板块及其规则，如 `板块 \"考勤\" 10分`；如果文件被截断，请补全"),
+                ),
+        );
+    }
 
     let mut diagnostics = cx.diags;
     diagnostics.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));

@@ -18,26 +18,30 @@ pub(super) fn check_totals(policy: &ast::Policy, header: &Header, diags: &mut Ve
         })
         .collect();
 
-    for (i, s) in sections.iter().enumerate() {
-        if let Some(first) = sections[..i].iter().find(|f| f.name.value == s.name.value) {
+    // Names seen so far, by name: one pass, however many sections (a list scan would be quadratic).
+    let mut seen_sections: std::collections::HashMap<&str, &ast::Section> = Default::default();
+    for s in sections.iter().copied() {
+        if let Some(first) = seen_sections.get(s.name.value.as_str()) {
             diags.push(duplicate(
                 "section",
                 &s.name.value,
                 s.name.span,
                 first.name.span,
             ));
+        } else {
+            seen_sections.insert(&s.name.value, s);
         }
-        for (j, item) in s.items.iter().enumerate() {
-            if let Some(first) = s.items[..j]
-                .iter()
-                .find(|f| f.name.value == item.name.value)
-            {
+        let mut seen_items: std::collections::HashMap<&str, &ast::Item> = Default::default();
+        for item in &s.items {
+            if let Some(first) = seen_items.get(item.name.value.as_str()) {
                 diags.push(duplicate(
                     "item",
                     &item.name.value,
                     item.name.span,
                     first.name.span,
                 ));
+            } else {
+                seen_items.insert(&item.name.value, item);
             }
         }
         if s.bonus && s.worth.is_none() {

@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{io_reason, load, plural, DiagnosticFormat, FmtLang, Outcome, Ui};
-use crate::diagnostic::{self, Code, Diagnostic};
+use super::{load, plural, DiagnosticFormat, FmtLang, Outcome, Ui};
+use crate::diagnostic::{self, Diagnostic};
 use crate::parse;
 use crate::span::SourceMap;
 
@@ -117,7 +117,7 @@ pub(super) fn build(
         return Ok(Outcome::Failure);
     };
     let json = serde_json::to_string_pretty(&compiled).map_err(std::io::Error::other)?;
-    if let Err(d) = write_atomically(output, format!("{json}\n").as_bytes()) {
+    if let Err(d) = crate::output::write(output, format!("{json}\n").as_bytes(), &[policy]) {
         write!(err, "{}", super::render(&[d], &sources, ui))?;
         return Ok(Outcome::Failure);
     }
@@ -128,25 +128,6 @@ pub(super) fn build(
         policy.display()
     )?;
     Ok(Outcome::Success)
-}
-
-/// Writes a file so that it is either complete or untouched: a temporary file beside it, then a rename.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
-    let fail = |e: std::io::Error| {
-        Diagnostic::error(
-            Code::Io,
-            format!("cannot write `{}`: {}", path.display(), io_reason(&e)),
-        )
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
 }
 
 /// "3 sections, 7 items, 12 rules, 9 facts".
@@ -201,7 +182,8 @@ pub(super) fn fmt(
         return Ok(Outcome::Failure);
     }
     if write {
-        if let Err(d) = write_atomically(path, formatted.as_bytes()) {
+        // The one command that writes over its input, on purpose: the file keeps its mode, owner and links.
+        if let Err(d) = crate::output::write(path, formatted.as_bytes(), &[]) {
             write!(err, "{}", super::render(&[d], &sources, ui))?;
             return Ok(Outcome::Failure);
         }

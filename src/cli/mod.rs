@@ -11,8 +11,6 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::{FileId, SourceMap};
 
-pub use compile::write_atomically;
-
 /// kaohe: compile and run assessment policies (考核细则).
 #[derive(Debug, Parser)]
 #[command(name = "kaohe", version, about)]
@@ -272,15 +270,41 @@ pub fn load(path: &Path, sources: &mut SourceMap) -> Result<FileId, Diagnostic> 
     let bytes = std::fs::read(path).map_err(|e| {
         Diagnostic::error(Code::Io, format!("cannot read `{name}`: {}", io_reason(&e)))
     })?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        Diagnostic::error(Code::Io, format!("`{name}` is not UTF-8 text"))
-            .with_help("save the policy as UTF-8 (in Excel or WPS: “save as”, encoding UTF-8)")
-    })?;
+    let text = decode_policy(&name, bytes)?;
     let text = text
         .strip_prefix('\u{feff}')
         .map(str::to_string)
         .unwrap_or(text);
     Ok(sources.add(name, text))
+}
+
+/// A policy's text: UTF-8, or GB18030 (GBK) as a Chinese Windows editor saves it; anything
+/// else is an error naming where the first undecodable byte is.
+fn decode_policy(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    let e = match String::from_utf8(bytes) {
+        Ok(text) => return Ok(text),
+        Err(e) => e,
+    };
+    let at = e.utf8_error().valid_up_to();
+    let bytes = e.into_bytes();
+    if let Some(text) =
+        encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(&bytes)
+    {
+        return Ok(text.into_owned());
+    }
+    let before = String::from_utf8_lossy(&bytes[..at]);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Err(Diagnostic::error(
+        Code::Io,
+        format!("`{name}` is neither UTF-8 nor GBK text: byte {at} (line {line}, column {column}) cannot be read"),
+    )
+    .with_help("save the policy as UTF-8 (in Excel or WPS: “save as”, encoding UTF-8)")
+    .zh(
+        format!("`{name}` 既不是 UTF-8 也不是 GBK 文本：第 {at} 字节（第 {line} 行第 {column} 列）无法识别"),
+        &[],
+        Some("请把方案另存为 UTF-8 编码"),
+    ))
 }
 
 fn io_reason(e: &std::io::Error) -> String {

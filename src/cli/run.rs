@@ -2,9 +2,9 @@
 
 use std::collections::HashSet;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use super::{load, plural, write_atomically, ExplainFormat, FactArgs, Outcome, RunFormat, Ui};
+use super::{load, plural, ExplainFormat, FactArgs, Outcome, RunFormat, Ui};
 use crate::check::suggest_name;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::eval::{self, Run, Scored};
@@ -24,6 +24,16 @@ pub(super) fn run(
     err: &mut impl Write,
 ) -> std::io::Result<Outcome> {
     let mut sources = SourceMap::new();
+    let mut inputs: Vec<&Path> = vec![policy];
+    inputs.extend(args.facts.iter().map(PathBuf::as_path));
+    inputs.extend(args.units.as_deref());
+    // Refused before anything is read: `-o year.csv` must never cost the year's facts.
+    if let Some(path) = output {
+        if let Some(d) = crate::output::refuse_input(path, &inputs) {
+            write!(err, "{}", super::render(&[d], &sources, ui))?;
+            return Ok(Outcome::Failure);
+        }
+    }
     let Some(compiled) = policy_of(policy, &mut sources, ui, err)? else {
         return Ok(Outcome::Failure);
     };
@@ -38,7 +48,7 @@ pub(super) fn run(
             serde_json::to_string_pretty(&report::json(&results))?
         ),
     };
-    emit(&text, output, &sources, ui, out, err)
+    emit(&text, output, &inputs, &sources, ui, out, err)
 }
 
 pub(super) fn explain(
@@ -87,19 +97,20 @@ pub(super) fn explain(
             serde_json::to_string_pretty(&report::explain_json(&all, &detail, of))?
         ),
     };
-    emit(&text, None, &sources, ui, out, err)
+    emit(&text, None, &[], &sources, ui, out, err)
 }
 
 fn emit(
     text: &str,
     output: Option<&Path>,
+    inputs: &[&Path],
     sources: &SourceMap,
     ui: Ui,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<Outcome> {
     match output {
-        Some(path) => match write_atomically(path, text.as_bytes()) {
+        Some(path) => match crate::output::write(path, text.as_bytes(), inputs) {
             Ok(()) => Ok(Outcome::Success),
             Err(d) => {
                 write!(err, "{}", super::render(&[d], sources, ui))?;
@@ -133,7 +144,14 @@ fn policy_of(
                 })
             });
         return match read {
-            Ok(p) => Ok(Some(p)),
+            Ok(p) => {
+                let problems = crate::check::compiled(&p, &path.display().to_string());
+                if problems.is_empty() {
+                    return Ok(Some(p));
+                }
+                write!(err, "{}", super::render(&problems, sources, ui))?;
+                Ok(None)
+            }
             Err(d) => {
                 write!(err, "{}", super::render(&[d], sources, ui))?;
                 Ok(None)

@@ -87,6 +87,8 @@ pub struct Evaluator<'p> {
     trace: bool,
     files: Vec<String>,
     overflow: Overflow,
+    /// Where arithmetic first overflowed while reading: the row, and the rule counting it.
+    overflow_at: Option<(At, Option<usize>)>,
     /// Rows of one measure or flag that cannot both stand: (unit, fact, clash).
     clashes: Vec<(usize, usize, ClashAt)>,
     /// Discretionary-points entries identical in unit, fact, date and value: (unit, fact, first, second).
@@ -160,6 +162,7 @@ impl<'p> Evaluator<'p> {
             trace,
             files,
             overflow: Overflow::default(),
+            overflow_at: None,
             clashes: Vec::new(),
             repeated: Vec::new(),
         };
@@ -185,6 +188,13 @@ impl<'p> Evaluator<'p> {
 
     /// Folds one validated row into the aggregates.
     pub fn feed(&mut self, row: &Row) {
+        self.feed_row(row);
+        if self.overflow.0 && self.overflow_at.is_none() {
+            self.overflow_at = Some(((row.file, row.line), None));
+        }
+    }
+
+    fn feed_row(&mut self, row: &Row) {
         if self.fixed_units && !self.unit_index.contains_key(&row.unit) {
             // INVARIANT: the reader reports rows of units outside a fixed set.
             return;
@@ -347,6 +357,9 @@ impl<'p> Evaluator<'p> {
                 }
                 _ => continue,
             };
+            if of.0 && self.overflow_at.is_none() {
+                self.overflow_at = Some(((row.file, row.line), Some(r)));
+            }
             if let Some(detail) = detail {
                 agg.trace.push(Trace {
                     file: row.file,
@@ -360,6 +373,9 @@ impl<'p> Evaluator<'p> {
     /// Folds an evaluator fed other rows (another chunk or file) into this one.
     pub fn merge(&mut self, other: Evaluator<'p>) {
         self.overflow.0 |= other.overflow.0;
+        if self.overflow_at.is_none() {
+            self.overflow_at = other.overflow_at;
+        }
         for (u, f, c) in other.clashes {
             let mine = self.unit(&other.units[u]);
             self.clashes.push((mine, f, c));
@@ -470,18 +486,30 @@ impl<'p> Evaluator<'p> {
         }
         self.missing_values(strict, problems);
         if self.overflow.0 {
-            problems.push(
-                Diagnostic::error(
-                    Code::Overflow,
-                    "a sum or product of the facts is too large to compute exactly",
-                )
-                .with_help("check the fact files for misplaced digits"),
-            );
+            let file = |i: usize| self.files.get(i).map_or("?", String::as_str);
+            let (at, rule) = match self.overflow_at {
+                Some(((f, l), r)) => (
+                    format!(" at {}:{l}", file(f)),
+                    r.and_then(|r| self.rules.get(r))
+                        .map(|r| format!(" in `{}` (line {})", r.clause, r.span.start_line))
+                        .unwrap_or_default(),
+                ),
+                None => (String::new(), String::new()),
+            };
+            problems.push(overflow(format!(
+                "the facts{at} are too large to compute{rule} exactly"
+            )));
         }
         if problems.has_errors() {
             return None;
         }
-        Some(score::results(&self))
+        match score::results(&self) {
+            Ok(results) => Some(results),
+            Err(what) => {
+                problems.push(overflow(what));
+                None
+            }
+        }
     }
 
     /// Feeds the rows in force of every measure and flag to the rules that count their rows.
@@ -593,6 +621,17 @@ impl<'p> Evaluator<'p> {
         let &i = self.fact_index.get(name)?;
         Some((i, &self.policy.facts[i]))
     }
+}
+
+/// Arithmetic that cannot be done exactly: an error, never a rule silently scored 0.
+fn overflow(what: String) -> Diagnostic {
+    Diagnostic::error(Code::Overflow, format!("arithmetic overflow: {what}"))
+        .with_help("kaohe computes exactly with up to 28 digits; check the fact files for misplaced digits")
+        .zh(
+            format!("算术溢出：{what}"),
+            &[],
+            Some("kaohe 最多精确计算 28 位数字；请检查事实文件中的数字是否有误"),
+        )
 }
 
 /// Whether a rule reads a fact as one value of the unit (a condition, `times`, a bracket table on it).

@@ -8,31 +8,37 @@ use super::{look_up, Evaluator, UnitState};
 use crate::ir::{self, Per, RuleKind, Shape, Verb};
 use crate::results::{ItemResult, Results, RowRef, RuleResult, SectionResult, UnitResult};
 
-pub(super) fn results(e: &Evaluator) -> Results {
+/// Every unit's scores; an error naming the unit and the rule where arithmetic overflowed.
+pub(super) fn results(e: &Evaluator) -> Result<Results, String> {
     let mut units: Vec<UnitResult> = e
         .units
         .iter()
         .zip(&e.state)
         .map(|(name, state)| unit(e, name, state))
-        .collect();
+        .collect::<Result<_, _>>()?;
     units.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.unit.cmp(&b.unit)));
     let totals: Vec<Decimal> = units.iter().map(|u| u.total).collect();
     for u in &mut units {
         u.rank = 1 + totals.iter().filter(|t| **t > u.total).count();
     }
-    Results {
+    Ok(Results {
         policy: e.policy.name.clone(),
         source: e.policy.source.name.clone(),
         units,
-    }
+    })
 }
 
-fn unit(e: &Evaluator, name: &str, state: &UnitState) -> UnitResult {
+fn unit<'p>(e: &Evaluator<'p>, name: &str, state: &UnitState) -> Result<UnitResult, String> {
     let env = UnitEnv { e, state };
     let mut of = Overflow::default();
     let mut next_rule = 0;
-    let mut rule_result = |rule: &ir::Rule, of: &mut Overflow| {
+    let mut culprit: Option<&'p ir::Rule> = None;
+    let mut rule_result = |rule: &'p ir::Rule, of: &mut Overflow| {
+        let before = of.0;
         let r = rule_result(e, state, &env, next_rule, rule, of);
+        if of.0 && !before && culprit.is_none() {
+            culprit = Some(rule);
+        }
         next_rule += 1;
         r
     };
@@ -112,13 +118,51 @@ fn unit(e: &Evaluator, name: &str, state: &UnitState) -> UnitResult {
         .filter(|s| s.bonus)
         .fold(Decimal::ZERO, |a, s| of.add(a, s.score));
     let clamped = base.max(Decimal::ZERO);
-    UnitResult {
+    let total = of.add(clamped, bonus);
+    if of.0 {
+        let rows = culprit
+            .map(|r| in_force_rows(e, state, r))
+            .filter(|rows| !rows.is_empty())
+            .map(|rows| format!(", from {}", rows.join(", ")))
+            .unwrap_or_default();
+        return Err(match culprit {
+            Some(r) => format!(
+                "`{}` (line {}) is too large to compute exactly for `{name}`{rows}",
+                r.clause, r.span.start_line
+            ),
+            None => format!("the points of `{name}` add up to more than can be computed exactly"),
+        });
+    }
+    Ok(UnitResult {
         unit: name.to_string(),
-        total: of.add(clamped, bonus),
+        total,
         rank: 0,
         total_clamped_from: (clamped != base).then_some(base),
         sections,
-    }
+    })
+}
+
+/// The rows in force of the facts a rule reads as one value (`times`, a condition), as `file:line`.
+fn in_force_rows(e: &Evaluator, state: &UnitState, rule: &ir::Rule) -> Vec<String> {
+    let facts: Vec<&str> = match &rule.kind {
+        RuleKind::Times { fact, .. } | RuleKind::Discretionary { fact } => vec![fact.as_str()],
+        RuleKind::Table {
+            fact,
+            per_unit: true,
+            ..
+        } => vec![fact.as_str()],
+        RuleKind::When { condition, .. } => condition_facts(condition),
+        _ => Vec::new(),
+    };
+    facts
+        .iter()
+        .filter_map(|f| e.fact(f))
+        .flat_map(|(i, _)| state.facts[i].in_force())
+        .map(|r| {
+            let file = e.files.get(r.row.file).map_or("?", String::as_str);
+            format!("{file}:{}", r.row.line)
+        })
+        .collect()
 }
 
 /// An item (or section) with a worth: it starts at its worth if it only deducts, else at zero; then `[0, worth]`.

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::ir;
 use crate::span::SourceMap;
 
@@ -144,7 +144,35 @@ pub fn read(
     mut sink: impl FnMut(Row),
 ) {
     let checker = validate::Validator::new(input.policy, input.units);
+    let mut seen: Vec<(crate::output::Identity, &std::path::Path)> = Vec::new();
     for (index, path) in input.files.iter().enumerate() {
+        // The same file twice (by any name, or through a link) would count every row twice.
+        if let Some(me) = crate::output::identity(path) {
+            if let Some((_, first)) = seen.iter().find(|(id, _)| *id == me) {
+                problems.push(
+                    Diagnostic::error(
+                        Code::SameFileTwice,
+                        format!(
+                            "`{}` is the same file as `{}`: its rows would count twice",
+                            path.display(),
+                            first.display()
+                        ),
+                    )
+                    .with_help("give each fact file once")
+                    .zh(
+                        format!(
+                            "`{}` 与 `{}` 是同一个文件，其中各行会被计两次",
+                            path.display(),
+                            first.display()
+                        ),
+                        &[],
+                        Some("每个事实文件只需给出一次"),
+                    ),
+                );
+                continue;
+            }
+            seen.push((me, path));
+        }
         read::read_file(path, index, input, &checker, sources, problems, &mut sink);
     }
 }

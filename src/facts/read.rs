@@ -131,6 +131,10 @@ fn read_csv(reader: Box<dyn Read>, file: &mut FileContext, sink: &mut impl FnMut
         .enumerate()
         .map(|(i, c)| (c.as_str(), i))
         .collect();
+    if let Some(d) = duplicate_column(&written, &header, file) {
+        file.problems.push(d);
+        return;
+    }
     for needed in ["unit", "fact"] {
         if !columns.contains_key(needed) {
             let line = written.join(",");
@@ -161,9 +165,140 @@ fn read_csv(reader: Box<dyn Read>, file: &mut FileContext, sink: &mut impl FnMut
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
+        if let Some(d) = unclosed_quote(&record, line, header.len(), file) {
+            // Every row after the quote is inside it: nothing more of the file can be trusted.
+            file.problems.push(d);
+            break;
+        }
+        if record.len() != header.len() {
+            let d = ragged(&record, line, header.len(), file);
+            file.problems.push(d);
+            continue;
+        }
         let cells = Cells::csv(&header, &record);
         file.checker.row(&cells, line, file, sink);
     }
+}
+
+/// Two columns of one name: which one a row means cannot be told.
+fn duplicate_column(
+    written: &[String],
+    header: &[String],
+    file: &mut FileContext,
+) -> Option<Diagnostic> {
+    let (first, second) = header
+        .iter()
+        .enumerate()
+        .find_map(|(i, h)| header[..i].iter().position(|x| x == h).map(|j| (j, i)))?;
+    let line = written.join(",");
+    let offset = |k: usize| written[..k].iter().map(|c| c.len() + 1).sum::<usize>();
+    let snippet = file.sources.add_snippet(file.name, line, 1);
+    let span = |k: usize| {
+        file.sources
+            .span(snippet, offset(k), offset(k) + written[k].len())
+    };
+    let (a, b) = (span(first), span(second));
+    Some(
+        Diagnostic::error(
+            Code::DuplicateColumn,
+            format!(
+                "`{}` names the column `{}` twice",
+                file.name, header[second]
+            ),
+        )
+        .with_label(b, "the second")
+        .with_label(a, "the first")
+        .with_help("rename or remove one of them: a row must say one value for each column")
+        .zh(
+            format!("`{}` 的表头中 `{}` 列出现了两次", file.name, header[second]),
+            &["第二次", "第一次"],
+            Some("请重命名或删去其中一列：每行每列只能有一个值"),
+        ),
+    )
+}
+
+/// A row's cells joined back into its line, for a snippet.
+fn row_text(record: &csv::StringRecord) -> String {
+    record
+        .iter()
+        .map(|c| super::validate::shown(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// A row with more or fewer cells than the header: its columns cannot be trusted
+/// (an unquoted `1,234` moves every cell after it one column to the right).
+fn ragged(
+    record: &csv::StringRecord,
+    line: u64,
+    columns: usize,
+    file: &mut FileContext,
+) -> Diagnostic {
+    let text = row_text(record);
+    let len = text.len();
+    let snippet = file.sources.add_snippet(file.name, text, line as u32);
+    let span = file.sources.span(snippet, 0, len);
+    let (n, m) = (record.len(), columns);
+    Diagnostic::error(
+        Code::RaggedRow,
+        format!("line {line} of `{}` has {n} cells, but the header has {m}", file.name),
+    )
+    .with_label(span, format!("{n} cells"))
+    .with_help("a comma inside a cell (a number `1,234`, a note) must be quoted: `\"1,234\"`; otherwise remove the stray comma")
+    .zh(
+        format!("`{}` 第 {line} 行有 {n} 个单元格，表头却有 {m} 列", file.name),
+        &[&format!("{n} 个单元格")],
+        Some("单元格中的逗号（如数字 `1,234`、备注）须加引号：`\"1,234\"`；否则请删去多余的逗号"),
+    )
+}
+
+/// A quote that never closes swallows the rows after it into one cell: the year would be
+/// scored from a fraction of its rows. A cell spanning lines is an error when it holds what
+/// reads as rows, or runs to the end of the file.
+fn unclosed_quote(
+    record: &csv::StringRecord,
+    line: u64,
+    columns: usize,
+    file: &mut FileContext,
+) -> Option<Diagnostic> {
+    let (at, cell) = record
+        .iter()
+        .enumerate()
+        .find(|(_, c)| c.contains(['\n', '\r']))?;
+    let swallowed = cell
+        .lines()
+        .skip(1)
+        .filter(|l| l.matches(',').count() + 1 >= columns.max(2))
+        .count();
+    if swallowed == 0 && !cell.ends_with(['\n', '\r']) {
+        // A note written on two lines, properly quoted.
+        return None;
+    }
+    let before: String = record
+        .iter()
+        .take(at)
+        .map(|c| format!("{},", super::validate::shown(c)))
+        .collect();
+    let first = cell.lines().next().unwrap_or("");
+    let text = format!("{before}\"{}", super::validate::shown(first));
+    let start = before.len();
+    let len = text.len();
+    let snippet = file.sources.add_snippet(file.name, text, line as u32);
+    let span = file.sources.span(snippet, start, len);
+    let lines = cell.lines().count();
+    Some(
+        Diagnostic::error(
+            Code::UnclosedQuote,
+            format!("a quote opened on line {line} of `{}` never closes", file.name),
+        )
+        .with_label(span, format!("this cell runs over the next {} lines", lines.saturating_sub(1)))
+        .with_help("end the cell with `\"`, or, for a quote inside a cell, write it twice (`\"\"`) or remove it; nothing is scored from this file")
+        .zh(
+            format!("`{}` 第 {line} 行的引号没有闭合", file.name),
+            &[&format!("此单元格吞掉了其后的 {} 行", lines.saturating_sub(1))],
+            Some("请在单元格末尾补上 `\"`；单元格内的引号请写两次（`\"\"`）或删去；此文件不计分"),
+        ),
+    )
 }
 
 fn read_json_lines(reader: Box<dyn Read>, file: &mut FileContext, sink: &mut impl FnMut(Row)) {
@@ -184,7 +319,7 @@ fn read_json_lines(reader: Box<dyn Read>, file: &mut FileContext, sink: &mut imp
         if text.trim().is_empty() {
             continue;
         }
-        let object: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(text) {
+        let object: Vec<(String, serde_json::Value)> = match unique_keys(text) {
             Ok(o) => o,
             Err(e) => {
                 let snippet = file
@@ -194,17 +329,61 @@ fn read_json_lines(reader: Box<dyn Read>, file: &mut FileContext, sink: &mut imp
                 let span = file
                     .sources
                     .span(snippet, at, (at + 1).min(text.len()).max(at));
-                file.problems.push(
+                let d = if e.to_string().contains("is given twice") {
+                    Diagnostic::error(
+                        Code::DuplicateColumn,
+                        format!("line {line} of `{}` gives a key twice", file.name),
+                    )
+                    .with_label(span, e.to_string())
+                    .with_help("a row must say one value for each key: remove one of them")
+                    .zh(
+                        format!("`{}` 第 {line} 行有重复的键", file.name),
+                        &[&e.to_string()],
+                        Some("每行每个键只能有一个值：请删去其中一个"),
+                    )
+                } else {
                     Diagnostic::error(Code::MalformedFile, format!("line {line} of `{}` is not a JSON object", file.name))
                         .with_label(span, e.to_string())
-                        .with_help("each line of a JSON Lines file is one object, e.g. {\"unit\": \"办公室\", \"fact\": \"late\"}"),
-                );
+                        .with_help("each line of a JSON Lines file is one object, e.g. {\"unit\": \"办公室\", \"fact\": \"late\"}")
+                };
+                file.problems.push(d);
                 continue;
             }
         };
         let cells = Cells::json(text, &object);
         file.checker.row(&cells, line, file, sink);
     }
+}
+
+/// A JSON object whose keys are unique, in order: a key given twice (`"persons": 1, …,
+/// "persons": 3`) is an error, not silently the last one.
+fn unique_keys(text: &str) -> Result<Vec<(String, serde_json::Value)>, serde_json::Error> {
+    use serde::de::{Deserializer, Error, MapAccess, Visitor};
+
+    struct Object;
+    impl<'de> Visitor<'de> for Object {
+        type Value = Vec<(String, serde_json::Value)>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut entries: Vec<(String, serde_json::Value)> = Vec::new();
+            while let Some((key, value)) = map.next_entry::<String, serde_json::Value>()? {
+                if entries.iter().any(|(k, _)| *k == key) {
+                    return Err(A::Error::custom(format!("the key `{key}` is given twice")));
+                }
+                entries.push((key, value));
+            }
+            Ok(entries)
+        }
+    }
+
+    let mut de = serde_json::Deserializer::from_str(text);
+    let object = (&mut de).deserialize_map(Object)?;
+    de.end()?;
+    Ok(object)
 }
 
 /// Byte offset of a 1-based character column.
@@ -235,10 +414,14 @@ pub fn read_units_file(path: &Path) -> Result<Vec<String>, Diagnostic> {
             ),
         )
     })?;
-    let mut lines = text
+    // Comments and blank lines are dropped before the header is looked for.
+    let kept: Vec<&str> = text
         .lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'));
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    let text = kept.join("\n");
+    let mut lines = kept.iter().copied();
     let first = lines.next().unwrap_or_default();
     let header: Vec<&str> = first.split(',').map(str::trim).collect();
     let units: Vec<String> = match header

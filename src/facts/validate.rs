@@ -1,7 +1,6 @@
 //! Part of the facts stage: one raw row → a typed [`Row`], or diagnostics naming file, line and column.
 
 use std::collections::{HashMap, HashSet};
-use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
@@ -30,10 +29,7 @@ impl<'a> Cells<'a> {
         Cells { cells, text: None }
     }
 
-    pub fn json(
-        text: &'a str,
-        object: &'a serde_json::Map<String, serde_json::Value>,
-    ) -> Cells<'a> {
+    pub fn json(text: &'a str, object: &'a [(String, serde_json::Value)]) -> Cells<'a> {
         let cells = object
             .iter()
             .map(|(k, v)| {
@@ -66,7 +62,8 @@ impl<'a> Cells<'a> {
 
     /// The row's text and the byte range of each cell in it.
     fn layout(&self) -> (String, Vec<(usize, usize)>) {
-        if let Some(text) = self.text {
+        // A JSON line is shown as written, unless it is too long to show whole.
+        if let Some(text) = self.text.filter(|t| t.len() <= 400) {
             let ranges = self
                 .cells
                 .iter()
@@ -91,12 +88,14 @@ impl<'a> Cells<'a> {
                 line.push(',');
             }
             let start = line.len();
+            // A 10 MB cell is shown by its first few dozen characters.
+            let v = shown(&short(v)).into_owned();
             if v.contains([',', '"', '\n', '\r']) {
                 line.push('"');
-                line.push_str(&v.replace('"', "\"\""));
+                line.push_str(&v.replace('"', "\"\"").replace(['\n', '\r'], " "));
                 line.push('"');
             } else {
-                line.push_str(v);
+                line.push_str(&v);
             }
             ranges.push((start, line.len()));
         }
@@ -114,6 +113,8 @@ pub(crate) struct Validator<'p> {
     facts: HashMap<&'p str, usize>,
     units: Option<&'p HashSet<String>>,
     needs_date: Vec<bool>,
+    /// Facts multiplied by `times`: a negative value would turn a deduction into an award.
+    times_base: Vec<bool>,
 }
 
 /// One problem of a row, before it is turned into a diagnostic.
@@ -128,6 +129,15 @@ struct Problem {
 }
 
 impl<'p> Validator<'p> {
+    /// Counts, percents and points are never negative; a number only when `times` multiplies it.
+    fn may_not_be_negative(&self, decl: &ir::Fact, kind: NumberKind) -> bool {
+        kind != NumberKind::Number
+            || self
+                .facts
+                .get(decl.name.as_str())
+                .is_some_and(|&i| self.times_base[i])
+    }
+
     pub fn new(policy: &'p ir::Policy, units: Option<&'p HashSet<String>>) -> Validator<'p> {
         let facts = policy
             .facts
@@ -140,11 +150,23 @@ impl<'p> Validator<'p> {
             .iter()
             .map(|f| fact_needs_date(policy, &f.name))
             .collect();
+        let times_base = policy
+            .facts
+            .iter()
+            .map(|f| {
+                policy
+                    .sections
+                    .iter()
+                    .flat_map(|s| s.rules.iter().chain(s.items.iter().flat_map(|i| &i.rules)))
+                    .any(|r| matches!(&r.kind, ir::RuleKind::Times { fact, .. } if *fact == f.name))
+            })
+            .collect();
         Validator {
             policy,
             facts,
             units,
             needs_date,
+            times_base,
         }
     }
 
@@ -342,6 +364,14 @@ impl<'p> Validator<'p> {
             Shape::Measure(kind) => match text {
                 None => need(problems),
                 Some(t) => match number_of_kind(t, *kind) {
+                    Some(n)
+                        if n.is_sign_negative()
+                            && !n.is_zero()
+                            && self.may_not_be_negative(decl, *kind) =>
+                    {
+                        problems.push(negative("value", t, decl, *kind));
+                        None
+                    }
                     Some(n) => Some(Value::Number(n)),
                     None => {
                         problems.push(bad_number("value", t, kind_words(*kind)));
@@ -428,6 +458,14 @@ impl<'p> Validator<'p> {
                 }
             },
             (FieldKind::Number(kind), Some(t)) => match number_of_kind(t, *kind) {
+                Some(n) if n.is_sign_negative() && !n.is_zero() && *kind != NumberKind::Number => {
+                    problems.push(bad_number(
+                        &f.name,
+                        t,
+                        &format!("{} of zero or more", kind_words(*kind)),
+                    ));
+                    None
+                }
                 Some(n) => Some(Value::Number(n)),
                 None => {
                     problems.push(bad_number(&f.name, t, kind_words(*kind)));
@@ -516,7 +554,7 @@ fn bad_number(column: &str, text: &str, expected: &str) -> Problem {
         missing_column: None,
         code: Code::MalformedNumber,
         column: Some(column.to_string()),
-        message: format!("`{text}` is not {expected}"),
+        message: format!("`{}` is not {expected}", short(text)),
         label: format!("expected {expected}"),
         help: Some("write numbers with digits and a decimal point, e.g. `2` or `76.5`".into()),
     }
@@ -527,7 +565,7 @@ fn bad_date(column: &str, text: &str) -> Problem {
         missing_column: None,
         code: Code::MalformedDate,
         column: Some(column.to_string()),
-        message: format!("`{text}` is not a date"),
+        message: format!("`{}` is not a date", short(text)),
         label: "expected a date such as 2021-03-04".into(),
         help: Some("write dates as year-month-day: `2021-03-04` (or `2021/3/4`)".into()),
     }
@@ -546,6 +584,40 @@ fn outside_year(text: &str, year: i32) -> Problem {
     }
 }
 
+/// A negative value where none can be: a count, a percent, points, or a number multiplied by `times`.
+fn negative(column: &str, text: &str, decl: &ir::Fact, kind: NumberKind) -> Problem {
+    let why = if kind == NumberKind::Number {
+        format!(
+            "`{}` is multiplied by `times`: a negative value would turn a deduction into an award",
+            decl.name
+        )
+    } else {
+        format!("{} cannot be negative", kind_words(kind))
+    };
+    Problem {
+        missing_column: None,
+        code: Code::NegativeValue,
+        column: Some(column.to_string()),
+        message: format!("`{}` is negative", short(text)),
+        label: "a negative value".to_string(),
+        help: Some(format!("{why}; check the sign of the value")),
+    }
+}
+
+/// A cell as a snippet shows it: control characters (a terminal's escape sequences) as `\u{…}`.
+pub(crate) fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::diagnostic::escape_controls(text)
+}
+
+/// At most a few dozen characters of a value, for messages: a 10 MB cell is not quoted whole.
+pub(crate) fn short(text: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 40;
+    match text.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}…", &text[..i]).into(),
+        None => text.into(),
+    }
+}
+
 fn kind_words(kind: NumberKind) -> &'static str {
     match kind {
         NumberKind::Count => "a whole number",
@@ -558,7 +630,8 @@ fn kind_words(kind: NumberKind) -> &'static str {
 /// A number of a kind: a percent may be written `76.5%` or `76.5`; a count is whole.
 fn number_of_kind(text: &str, kind: NumberKind) -> Option<Decimal> {
     let n = parse_number(text, kind == NumberKind::Percent)?;
-    (kind != NumberKind::Count || (n.fract().is_zero() && n >= Decimal::ZERO)).then_some(n)
+    // A negative count is whole but negative: the caller says so (E059), not "not a whole number".
+    (kind != NumberKind::Count || n.fract().is_zero()).then_some(n)
 }
 
 /// An exact decimal; with `percent`, a trailing `%` is allowed.
@@ -576,15 +649,24 @@ pub(crate) fn parse_number(text: &str, percent: bool) -> Option<Decimal> {
     {
         return None;
     }
-    Decimal::from_str_exact(t)
-        .or_else(|_| Decimal::from_str(t))
-        .ok()
-        .filter(|_| t.len() <= 30)
+    // Exactly, or not at all: `from_str` would round a long value without a word.
+    Decimal::from_str_exact(t).ok()
 }
 
 /// `2021-03-04`, `2021/3/4`, `2021.3.4` or `2021年3月4日`, optionally followed by a time.
 pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
-    let day = text.split([' ', 'T']).next()?.trim();
+    let mut parts = text.trim().splitn(2, [' ', 'T']);
+    let day = parts.next()?.trim();
+    // A time after the date must be a time of day (`2021-03-04T25:99:00` is no date).
+    if let Some(time) = parts.next() {
+        let time = time.trim();
+        let ok = ["%H:%M:%S", "%H:%M", "%H:%M:%S%.f"]
+            .iter()
+            .any(|f| chrono::NaiveTime::parse_from_str(time, f).is_ok());
+        if !ok {
+            return None;
+        }
+    }
     let parts: Vec<&str> = day
         .split(['-', '/', '.', '年', '月', '日'])
         .filter(|p| !p.is_empty())

@@ -110,6 +110,9 @@ pub struct Parsed {
 
 pub use lines::Comment;
 
+/// The longest line a policy may have: the longest seed line is a few hundred bytes.
+const MAX_LINE: usize = 4096;
+
 /// Pathological inputs must fail, not hang: a policy line needs far fewer calls.
 const CALL_LIMIT: usize = 1_000_000;
 
@@ -126,7 +129,7 @@ fn declared_names(sources: &SourceMap, file: FileId, lines: &[lines::LogicalLine
     let mut declared: Vec<String> = Vec::new();
     for line in lines.iter().filter(|l| !l.broken) {
         let source = &text[line.start..line.end];
-        if !is_fact_declaration(source) {
+        if source.len() > MAX_LINE || !is_fact_declaration(source) {
             continue;
         }
         let cx = lower::Cx {
@@ -172,6 +175,28 @@ pub fn parse(sources: &SourceMap, file: FileId) -> Parsed {
             base: line.start,
         };
         let source = &text[line.start..line.end];
+        if source.len() > MAX_LINE {
+            // Neither parsed (it would only exhaust the parser) nor quoted (it would flood the terminal).
+            let (number, _) = sources.get(file).map_or((0, 0), |f| f.line_col(line.start));
+            let name = sources.get(file).map_or("", |f| f.name.as_str());
+            diagnostics.push(
+                Diagnostic::error(
+                    crate::diagnostic::Code::Syntax,
+                    format!(
+                        "line {number} of `{name}` is {} bytes long; a policy line has at most {MAX_LINE}",
+                        source.len()
+                    ),
+                )
+                .with_help("split the line, or check that the file is a policy")
+                .zh(
+                    format!("`{name}` 第 {number} 行长 {} 字节；方案的一行最多 {MAX_LINE} 字节", source.len()),
+                    &[],
+                    Some("请拆分此行，或检查此文件是否为考核方案"),
+                ),
+            );
+            statements.push((line.indent, None));
+            continue;
+        }
         // Declarations are read as they are written (`指标 数值` is a kind of measure there).
         let masked = if is_fact_declaration(source) {
             std::borrow::Cow::Borrowed(source)

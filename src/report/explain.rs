@@ -109,7 +109,8 @@ pub fn explain_text(results: &Results, unit: &UnitResult, of: usize) -> String {
         );
     }
     let _ = writeln!(s);
-    s
+    // Names, notes and values come from the user's files: no escape sequence reaches the terminal.
+    crate::diagnostic::escape_controls(&s).into_owned()
 }
 
 fn rule_text(s: &mut String, r: &RuleResult, source: &str, indent: &str) {

@@ -34,7 +34,8 @@ pub fn table(results: &Results) -> String {
             column.set_cell_alignment(CellAlignment::Right);
         }
     }
-    format!("{t}\n")
+    // Unit and section names come from the user's files: no escape sequence reaches the terminal.
+    crate::diagnostic::escape_controls(&format!("{t}\n")).into_owned()
 }
 
 fn section_heading(s: &SectionResult) -> String {
@@ -51,14 +52,26 @@ pub fn csv(results: &Results) -> Result<String, csv::Error> {
     let sections = results.units.first().map_or(&[][..], |u| &u.sections[..]);
     let mut header = vec!["rank".to_string(), "unit".to_string(), "total".to_string()];
     header.extend(sections.iter().map(|s| s.name.clone()));
-    w.write_record(&header)?;
+    w.write_record(header.iter().map(|h| cell(h)))?;
     for u in &results.units {
-        let mut row = vec![u.rank.to_string(), u.unit.clone(), number(u.total)];
+        let mut row = vec![u.rank.to_string(), cell(&u.unit), number(u.total)];
         row.extend(u.sections.iter().map(|s| number(s.score)));
         w.write_record(&row)?;
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// A text cell of a CSV report: a spreadsheet runs a cell starting with `=`, `+`, `-` or `@`
+/// (or a tab or carriage return) as a formula, so such a cell gets a leading `'`; control
+/// characters are escaped.
+fn cell(text: &str) -> String {
+    let text = crate::diagnostic::escape_controls(text);
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.into_owned()
+    }
 }
 
 /// JSON: `{"policy", "units": [{"unit", "total", "rank", "sections": [{"name", "worth", "score", "rules": […]}]}]}`,
