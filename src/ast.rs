@@ -210,8 +210,31 @@ pub struct Section {
     pub items: Vec<Item>,
     /// Rules written directly under the section, in order.
     pub rules: Vec<Rule>,
+    /// Group lines directly under the section; rules name theirs by index.
+    pub groups: Vec<RuleGroup>,
     /// The header line and everything under it.
     pub span: Span,
+}
+
+/// `the highest of` or `together, cap N`: the line heading a group of rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleGroup {
+    /// How the group's rules combine.
+    pub kind: GroupKind,
+    /// The header line.
+    pub span: Span,
+}
+
+/// How the rules of a group combine.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GroupKind {
+    /// Only the largest amount applies (findings that exclude each other).
+    Highest,
+    /// The amounts add up to at most `cap`.
+    Together {
+        /// The cap the rules share.
+        cap: Number,
+    },
 }
 
 /// `item "name" worth N` and its rules.
@@ -225,6 +248,8 @@ pub struct Item {
     pub responsible: Option<Responsible>,
     /// Rules, in order.
     pub rules: Vec<Rule>,
+    /// Group lines directly under the item; rules name theirs by index.
+    pub groups: Vec<RuleGroup>,
     /// The header line and everything under it.
     pub span: Span,
 }
@@ -251,6 +276,10 @@ pub struct Rule {
     pub once_per: Option<Ident>,
     /// `otherwise N`: the amount when a `when` condition is false.
     pub otherwise: Option<Number>,
+    /// `only if …`: a precondition on the unit; unmet, the rule gives nothing.
+    pub only_if: Option<Condition>,
+    /// The group (of its section or item) the rule is indented under.
+    pub group: Option<usize>,
     /// The responsible (assessing) units.
     pub responsible: Option<Responsible>,
     /// The whole rule.

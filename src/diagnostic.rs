@@ -169,6 +169,8 @@ codes! {
     BadCompiled = "E065", "invalid compiled policy";
     /// A policy without sections.
     NoSections = "E066", "policy without sections";
+    /// A group of rules that mixes deductions and awards.
+    MixedGroup = "E067", "group mixes deductions and awards";
 }
 
 impl Serialize for Code {

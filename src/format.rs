@@ -246,16 +246,51 @@ impl Writer<'_> {
         t.push_str(&self.responsible(s.responsible.as_ref()));
         self.line(0, first_line(s.span), &t);
         // Rules and items in the order written.
+        let mut opened = None;
         let mut rules = s.rules.iter().peekable();
         for item in &s.items {
             while let Some(r) = rules.next_if(|r| r.span.start < item.span.start) {
-                self.rule(1, r);
+                self.grouped_rule(1, r, &s.groups, &mut opened);
             }
+            opened = None;
             self.item(item);
         }
         for r in rules {
-            self.rule(1, r);
+            self.grouped_rule(1, r, &s.groups, &mut opened);
         }
+    }
+
+    /// A rule, with the line of its group before the group's first rule, and indented under it.
+    fn grouped_rule(
+        &mut self,
+        depth: usize,
+        r: &Rule,
+        groups: &[RuleGroup],
+        opened: &mut Option<usize>,
+    ) {
+        let Some(g) = r.group else {
+            *opened = None;
+            self.rule(depth, r);
+            return;
+        };
+        if *opened != Some(g) {
+            if let Some(group) = groups.get(g) {
+                let t = match (&group.kind, self.zh()) {
+                    (GroupKind::Highest, false) => "the highest of".to_string(),
+                    (GroupKind::Highest, true) => "以下取最高一项".to_string(),
+                    (GroupKind::Together { cap }, false) => {
+                        format!("together, cap {}", number(cap))
+                    }
+                    (GroupKind::Together { cap }, true) => {
+                        let verb = if r.verb == Verb::Deduct { "扣" } else { "得" };
+                        format!("以下合计最多{verb}{}分", number(cap))
+                    }
+                };
+                self.line(depth, group.span, &t);
+            }
+            *opened = Some(g);
+        }
+        self.rule(depth + 1, r);
     }
 
     fn item(&mut self, i: &Item) {
@@ -267,8 +302,9 @@ impl Writer<'_> {
         t.push_str(&self.worth(i.worth.as_ref()));
         t.push_str(&self.responsible(i.responsible.as_ref()));
         self.line(1, first_line(i.span), &t);
+        let mut opened = None;
         for r in &i.rules {
-            self.rule(2, r);
+            self.grouped_rule(2, r, &i.groups, &mut opened);
         }
     }
 
@@ -317,6 +353,13 @@ impl Writer<'_> {
                 let _ = write!(t, "{sep}否则{verb_zh}{}分", number(o));
             } else {
                 let _ = write!(t, "{sep}otherwise {}", number(o));
+            }
+        }
+        if let Some(c) = &r.only_if {
+            if zh {
+                let _ = write!(t, "{sep}仅当 {}", cond(c, Lang::Zh, 0));
+            } else {
+                let _ = write!(t, "{sep}only if {}", cond(c, Lang::En, 0));
             }
         }
         if let Some(resp) = &r.responsible {

@@ -147,8 +147,35 @@ pub struct Section {
     pub items: Vec<Item>,
     /// Rules written directly under the section.
     pub rules: Vec<Rule>,
+    /// Groups of the rules directly under the section (`the highest of`, `together, cap N`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<Group>,
     /// The section, header and contents.
     pub span: Span,
+}
+
+/// A group of rules that combine before they count: only the highest, or under one cap.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Group {
+    /// How the rules combine.
+    pub kind: GroupKind,
+    /// The group line.
+    pub span: Span,
+    /// The group line's text, for explanations.
+    pub clause: String,
+}
+
+/// How the rules of a group combine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupKind {
+    /// Only the largest amount applies; the others give nothing.
+    Highest,
+    /// The amounts add up to at most the cap.
+    Together {
+        /// The shared cap.
+        cap: Decimal,
+    },
 }
 
 /// An item of a section.
@@ -162,6 +189,9 @@ pub struct Item {
     pub responsible: Vec<String>,
     /// Its rules.
     pub rules: Vec<Rule>,
+    /// Groups of its rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<Group>,
     /// The item, header and rules.
     pub span: Span,
 }
@@ -177,6 +207,12 @@ pub struct Rule {
     pub cap: Option<Decimal>,
     /// Rows sharing this field's value count once, at their highest amount.
     pub once_per: Option<String>,
+    /// A precondition on the unit (`only if …`): unmet or unknown, the rule gives nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only_if: Option<Cond>,
+    /// The group of its section or item the rule belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<usize>,
     /// Responsible (assessing) units.
     pub responsible: Vec<String>,
     /// The rule in the source.

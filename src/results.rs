@@ -94,6 +94,8 @@ pub struct RuleResult {
     pub unknown: bool,
     /// The fact rows behind the points (filled in for explanations).
     pub rows: Vec<RowRef>,
+    /// How the rule's group changed its amount (`the highest of`, a shared cap), if it did.
+    pub group: Option<String>,
 }
 
 impl RuleResult {

@@ -283,6 +283,7 @@ impl<'a> Checker<'a> {
                         .iter()
                         .filter_map(|r| self.rule(r, enclosing))
                         .collect(),
+                    groups: self.groups(&item.groups, &item.rules),
                     span: item.span,
                 }
             })
@@ -294,8 +295,57 @@ impl<'a> Checker<'a> {
             responsible,
             items,
             rules: s.rules.iter().filter_map(|r| self.rule(r, worth)).collect(),
+            groups: self.groups(&s.groups, &s.rules),
             span: s.span,
         }
+    }
+
+    /// The groups of a section or item: a group's rules all deduct or all award, and a shared cap is positive.
+    fn groups(&mut self, groups: &[ast::RuleGroup], rules: &[ast::Rule]) -> Vec<ir::Group> {
+        groups
+            .iter()
+            .enumerate()
+            .map(|(g, group)| {
+                let members: Vec<&ast::Rule> = rules.iter().filter(|r| r.group == Some(g)).collect();
+                let verbs: Vec<ast::Verb> = members.iter().map(|r| r.verb).collect();
+                if verbs.windows(2).any(|w| w[0] != w[1]) {
+                    let mut d = Diagnostic::error(
+                        Code::MixedGroup,
+                        "a group mixes deductions and awards",
+                    )
+                    .with_label(group.span, "this group");
+                    for r in &members {
+                        d = d.with_label(r.span, if r.verb == ast::Verb::Deduct { "deducts" } else { "awards" });
+                    }
+                    let zh_labels: Vec<&str> = std::iter::once("此规则组")
+                        .chain(members.iter().map(|r| if r.verb == ast::Verb::Deduct { "扣分" } else { "加分" }))
+                        .collect();
+                    self.diags.push(
+                        d.with_help("the highest of, or a shared cap over, points that go opposite ways means nothing: make two groups")
+                            .zh("同一规则组中既有扣分又有加分", &zh_labels, Some("扣分与加分取最高或合计封顶没有意义：请分成两组")),
+                    );
+                }
+                let kind = match &group.kind {
+                    ast::GroupKind::Highest => ir::GroupKind::Highest,
+                    ast::GroupKind::Together { cap } => {
+                        if cap.value <= Decimal::ZERO || cap.percent {
+                            self.diags.push(
+                                Diagnostic::error(Code::NonPositive, format!("a shared cap of `{}` is not a positive number of points", cap.value))
+                                    .with_label(cap.span, "not a positive number of points")
+                                    .with_help("write the most the group's rules may take or give together, e.g. `together, cap 3`")
+                                    .zh(format!("合计封顶 `{}` 不是正的分值", cap.value), &["不是正的分值"], Some("请写明这组规则合计最多扣或得的分，如 `以下合计最多扣3分`")),
+                            );
+                        }
+                        ir::GroupKind::Together { cap: cap.value }
+                    }
+                };
+                ir::Group {
+                    kind,
+                    span: group.span,
+                    clause: self.clause(group.span),
+                }
+            })
+            .collect()
     }
 
     /// A worth's value; reports a non-positive one.

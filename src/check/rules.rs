@@ -44,6 +44,10 @@ impl<'a> Checker<'a> {
             .as_ref()
             .and_then(|k| self.once_per(k, &rule.body));
         let responsible = self.responsible(rule.responsible.as_ref());
+        let only_if = rule
+            .only_if
+            .as_ref()
+            .map(|c| self.condition(c, super::conditions::Ctx::Unit));
         let errors = self.diags.iter().filter(|d| d.is_error()).count();
         if errors > reported {
             return None;
@@ -56,6 +60,8 @@ impl<'a> Checker<'a> {
             kind: kind?,
             cap: cap.flatten(),
             once_per,
+            only_if: only_if.flatten(),
+            group: rule.group,
             responsible,
             span: rule.span,
             clause: self.clause(rule.span),

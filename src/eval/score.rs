@@ -48,8 +48,9 @@ fn unit<'p>(e: &Evaluator<'p>, name: &str, state: &UnitState) -> Result<UnitResu
             .items
             .iter()
             .map(|item| {
-                let rules: Vec<RuleResult> =
+                let mut rules: Vec<RuleResult> =
                     item.rules.iter().map(|r| rule_result(r, &mut of)).collect();
+                combine_groups(&mut rules, &item.rules, &item.groups, &mut of);
                 let (start, score, clamped_from) = match item.worth {
                     Some(w) => {
                         let (start, score, clamped) = clamp_score(w, &rules, &mut of);
@@ -67,7 +68,8 @@ fn unit<'p>(e: &Evaluator<'p>, name: &str, state: &UnitState) -> Result<UnitResu
                 }
             })
             .collect();
-        let rules: Vec<RuleResult> = s.rules.iter().map(|r| rule_result(r, &mut of)).collect();
+        let mut rules: Vec<RuleResult> = s.rules.iter().map(|r| rule_result(r, &mut of)).collect();
+        combine_groups(&mut rules, &s.rules, &s.groups, &mut of);
         // Points of rules directly under the section and of items without a worth.
         let passed: Vec<&RuleResult> = rules
             .iter()
@@ -165,6 +167,71 @@ fn in_force_rows(e: &Evaluator, state: &UnitState, rule: &ir::Rule) -> Vec<Strin
         .collect()
 }
 
+/// The rules of a group combine before they count: under `the highest of` only the largest
+/// amount stands (the first of equals), under `together, cap N` the amounts add up to at most
+/// N, the excess taken from the last rules of the group first.
+fn combine_groups(
+    results: &mut [RuleResult],
+    rules: &[ir::Rule],
+    groups: &[ir::Group],
+    of: &mut Overflow,
+) {
+    for (g, group) in groups.iter().enumerate() {
+        let members: Vec<usize> = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.group == Some(g))
+            .map(|(i, _)| i)
+            .collect();
+        match group.kind {
+            ir::GroupKind::Highest => {
+                let Some(&best) = members.iter().max_by(|a, b| {
+                    results[**a]
+                        .amount
+                        .cmp(&results[**b].amount)
+                        .then_with(|| b.cmp(a))
+                }) else {
+                    continue;
+                };
+                for &i in &members {
+                    if i != best && !results[i].amount.is_zero() {
+                        results[i].group = Some(format!(
+                            "`{}`: {} is not the highest of the group, so it counts 0",
+                            group.clause,
+                            results[i].amount.normalize()
+                        ));
+                        results[i].amount = Decimal::ZERO;
+                    }
+                }
+            }
+            ir::GroupKind::Together { cap } => {
+                let sum = members
+                    .iter()
+                    .fold(Decimal::ZERO, |a, &i| of.add(a, results[i].amount));
+                if sum <= cap {
+                    continue;
+                }
+                let mut excess = sum - cap;
+                for &i in members.iter().rev() {
+                    let cut = results[i].amount.min(excess);
+                    if cut.is_zero() {
+                        continue;
+                    }
+                    results[i].group = Some(format!(
+                        "`{}`: the group's {} is capped at {}, so this rule counts {} less",
+                        group.clause,
+                        sum.normalize(),
+                        cap.normalize(),
+                        cut.normalize()
+                    ));
+                    results[i].amount -= cut;
+                    excess -= cut;
+                }
+            }
+        }
+    }
+}
+
 /// An item (or section) with a worth: it starts at its worth if it only deducts, else at zero; then `[0, worth]`.
 fn clamp_score(
     worth: Decimal,
@@ -191,6 +258,34 @@ fn rule_result(
 ) -> RuleResult {
     let agg = &state.rules[index];
     let mut unknown = false;
+    // `only if …`: a precondition unmet (or unknown) gives nothing, whatever the rule counts.
+    if let Some(c) = &rule.only_if {
+        let holds = cond::holds(c, env, &e.calendar);
+        if holds != Some(true) {
+            let rows = condition_facts(c)
+                .iter()
+                .flat_map(|f| fact_rows(e, state, f))
+                .collect();
+            let why = if holds.is_none() {
+                "unknown"
+            } else {
+                "not met"
+            };
+            return RuleResult {
+                clause: rule.clause.clone(),
+                span: rule.span,
+                verb: rule.verb,
+                raw: Decimal::ZERO,
+                amount: Decimal::ZERO,
+                cap: rule.cap,
+                capped: false,
+                arithmetic: format!("its precondition is {why}, so it gives nothing"),
+                unknown: holds.is_none(),
+                rows,
+                group: None,
+            };
+        }
+    }
     let (raw, arithmetic, trace): (Decimal, String, Vec<RowRef>) = match &rule.kind {
         RuleKind::When {
             amount,
@@ -353,6 +448,7 @@ fn rule_result(
         arithmetic,
         unknown,
         rows: trace,
+        group: None,
     }
 }
 

@@ -106,6 +106,12 @@ fn is_keyword(rule: Rule) -> bool {
             | zh_cap
             | zh_same
             | zh_same_unit
+            | k_only
+            | k_if
+            | k_the
+            | k_highest
+            | k_together
+            | zh_only_if
             | zh_period
             | zh_not_cumulative
             | zh_measure
@@ -242,6 +248,7 @@ impl<'a> Cx<'a> {
                 Stmt::Responsible(self.responsible(self.kids(pair).expect(Rule::responsible)?)?)
             }
             Rule::rule_decl => Stmt::Rule(self.rule(pair)?),
+            Rule::group_decl => Stmt::Group(self.group(pair)?),
             _ => return self.unexpected(&pair),
         })
     }
@@ -373,6 +380,7 @@ impl<'a> Cx<'a> {
             responsible,
             items: Vec::new(),
             rules: Vec::new(),
+            groups: Vec::new(),
             span,
         })
     }
@@ -391,6 +399,7 @@ impl<'a> Cx<'a> {
             worth,
             responsible,
             rules: Vec::new(),
+            groups: Vec::new(),
             span,
         })
     }
@@ -438,6 +447,8 @@ impl<'a> Cx<'a> {
             cap: None,
             once_per: None,
             otherwise: None,
+            only_if: None,
+            group: None,
             responsible: None,
             span,
         };
@@ -448,6 +459,7 @@ impl<'a> Cx<'a> {
                 Rule::cap => "cap",
                 Rule::once_per => "once per",
                 Rule::otherwise => "otherwise",
+                Rule::only_if => "only if",
                 Rule::responsible => "responsible:",
                 _ => return self.unexpected(&m),
             };
@@ -475,6 +487,9 @@ impl<'a> Cx<'a> {
                     let mut kids = self.kids(m);
                     kids.take(Rule::zh_verb);
                     rule.otherwise = Some(self.amount(kids.expect(Rule::amount)?)?);
+                }
+                Rule::only_if => {
+                    rule.only_if = Some(self.top_condition(self.kids(m).expect(Rule::condition)?)?)
                 }
                 _ => rule.responsible = Some(self.responsible(m)?),
             }
@@ -679,6 +694,7 @@ impl<'a> Cx<'a> {
         }
         let mut kids = self.kids(pair.clone());
         let kind = match rule {
+            Rule::at_least_fact => self.at_least_fact(kids.pairs, span)?,
             Rule::each_month => {
                 // `each month has at least 4 info_report` / `每月 info_report 不少于4篇`
                 let (mut at_least, mut fact) = (None, None);
@@ -791,6 +807,7 @@ fn zh_clause(word: &str) -> &str {
         "cap" => "最多扣 / 最高得",
         "once per" => "同一 … 不累计",
         "otherwise" => "否则",
+        "only if" => "仅当",
         "responsible:" => "考核部门：",
         other => other,
     }

@@ -9,6 +9,7 @@ mod error;
 mod error_zh;
 mod lines;
 mod lower;
+mod lower_groups;
 mod lower_tokens;
 mod lower_zh;
 mod names;
@@ -51,6 +52,8 @@ const STATEMENT_KEYWORDS: &[&str] = &[
     "responsible",
     "deduct",
     "award",
+    "the",
+    "together",
     "考核方案",
     "年度",
     "总分",
@@ -67,6 +70,8 @@ const STATEMENT_KEYWORDS: &[&str] = &[
     "考核部门",
     "责任单位",
     "责任部门",
+    "以下",
+    "合计",
 ];
 
 /// Characters only the Chinese rule forms use outside quotes (`每人每次扣0.1分`, `未 … 的`, `按 …`).

@@ -21,6 +21,7 @@ pub(super) enum Stmt {
     Item(Item),
     Responsible(Responsible),
     Rule(ast::Rule),
+    Group(ast::RuleGroup),
 }
 
 /// A line that may still receive indented lines.
@@ -31,6 +32,8 @@ enum Open {
     Section(Section),
     Item(Item),
     Rule(ast::Rule),
+    /// A group line and the rules indented under it so far.
+    Group(ast::RuleGroup, Vec<ast::Rule>),
     /// A line that takes no children; `what` names it in messages.
     Leaf {
         what: &'static str,
@@ -100,8 +103,24 @@ impl Builder<'_> {
                     i.span = i.span.to(rule.span);
                     i.rules.push(rule);
                 }
+                // The group's span stays its header line: it is the clause explanations quote.
+                Some((_, Open::Group(_, rules))) => rules.push(rule),
                 _ => {}
             },
+            Open::Group(group, rules) => {
+                let (groups, owner_rules, span) = match self.stack.last_mut() {
+                    Some((_, Open::Section(s))) => (&mut s.groups, &mut s.rules, &mut s.span),
+                    Some((_, Open::Item(i))) => (&mut i.groups, &mut i.rules, &mut i.span),
+                    _ => return,
+                };
+                *span = rules.iter().fold(span.to(group.span), |s, r| s.to(r.span));
+                let index = groups.len();
+                groups.push(group);
+                owner_rules.extend(rules.into_iter().map(|mut r| {
+                    r.group = Some(index);
+                    r
+                }));
+            }
             Open::Leaf { .. } | Open::Broken => {}
         }
     }
@@ -210,7 +229,10 @@ impl Builder<'_> {
             }
             (None, Stmt::Section(s)) => Open::Section(s),
             (Some(Open::Section(_)), Stmt::Item(i)) => Open::Item(i),
-            (Some(Open::Section(_) | Open::Item(_)), Stmt::Rule(r)) => Open::Rule(r),
+            (Some(Open::Section(_) | Open::Item(_) | Open::Group(..)), Stmt::Rule(r)) => {
+                Open::Rule(r)
+            }
+            (Some(Open::Section(_) | Open::Item(_)), Stmt::Group(g)) => Open::Group(g, Vec::new()),
             (
                 Some(parent @ (Open::Section(_) | Open::Item(_) | Open::Rule(_))),
                 Stmt::Responsible(r),
@@ -309,6 +331,14 @@ fn misplaced(stmt: &Stmt, nested: bool) -> Diagnostic {
             "上方没有 `工作日历`",
             "请在上方加一行 `工作日历`，并将此行缩进到其下",
         ],
+        Stmt::Group(_) => [
+            "a group line must be directly under a section or an item",
+            "not under a section or an item",
+            "indent `the highest of` or `together, cap N` under a `section` or `item`, and its rules under it",
+            "规则组必须直接位于板块或项目之下",
+            "不在板块或项目之下",
+            "请把 `以下取最高一项` 或 `以下合计最多扣N分` 缩进到 `板块` 或 `项目` 之下，再把规则缩进到其下",
+        ],
         Stmt::Responsible(_) => [
             "`responsible:` must be under a section, an item or a rule",
             "nothing to be responsible for here",
@@ -348,5 +378,6 @@ fn stmt_span(stmt: &Stmt) -> Span {
         Stmt::Item(i) => i.span,
         Stmt::Responsible(r) => r.span,
         Stmt::Rule(r) => r.span,
+        Stmt::Group(g) => g.span,
     }
 }

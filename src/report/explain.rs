@@ -128,6 +128,9 @@ fn rule_text(s: &mut String, r: &RuleResult, source: &str, indent: &str) {
         }
     }
     let _ = writeln!(s, "{indent}    {arithmetic}");
+    if let Some(group) = &r.group {
+        let _ = writeln!(s, "{indent}    {group}");
+    }
     for row in &r.rows {
         let superseded = if row.superseded {
             "  (superseded: not in force)"
@@ -156,7 +159,7 @@ fn clamp_line(
     clamped: Option<Decimal>,
     worth: Decimal,
 ) {
-    let fired: Vec<&&RuleResult> = fired.iter().filter(|r| !r.raw.is_zero()).collect();
+    let fired: Vec<&&RuleResult> = fired.iter().filter(|r| !r.amount.is_zero()).collect();
     if fired.is_empty() && clamped.is_none() {
         return;
     }

@@ -118,5 +118,6 @@ pub(crate) fn rule_json(r: &RuleResult, item: Option<&str>) -> Value {
         "cap": r.cap.map(number),
         "capped": r.capped,
         "unknown": r.unknown,
+        "group": r.group,
     })
 }
