@@ -37,6 +37,88 @@ pub enum Decl {
     Calendar(Calendar),
     /// `section` or `bonus section`.
     Section(Section),
+    /// `grade 优秀 top 15% and at least 90`.
+    Grade(GradeDecl),
+    /// `veto when leak, grade 不合格`.
+    Veto(VetoDecl),
+    /// `prize "年度综合优胜奖" to the top 3`.
+    Prize(PrizeDecl),
+}
+
+/// A grade, best first in the policy: the first whose terms a unit meets is its grade.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GradeDecl {
+    /// The grade's name (`优秀`).
+    pub name: Ident,
+    /// The least total, if any: (points, inclusive). `None` with no quota: `otherwise`.
+    pub threshold: Option<(Number, bool)>,
+    /// At most this many units (or this percent of the ranking group) get the grade.
+    pub quota: Option<Quota>,
+    /// Ties at the quota's boundary are broken by this section's score.
+    pub ties_by: Option<Text>,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// `top 15%` / `top 3`: a grade's quota.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quota {
+    /// A count, or a percent of the ranking group.
+    pub limit: Number,
+    /// How a percent of the units is rounded to a count.
+    pub rounding: Rounding,
+    /// The written quota.
+    pub span: Span,
+}
+
+/// How a quota's percent becomes a count of units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rounding {
+    /// Down (the default: "at most 15%").
+    Down,
+    /// Up.
+    Up,
+    /// Half up (四舍五入).
+    HalfUp,
+}
+
+/// `veto when C, grade G`: a unit for which C holds is graded G at best, whatever its points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VetoDecl {
+    /// The condition on the unit.
+    pub condition: Condition,
+    /// The best grade the unit can then have.
+    pub grade: Ident,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// `prize "X" to the top 3` or `… to the most improved [in each section] against previous`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrizeDecl {
+    /// The prize's name.
+    pub name: Text,
+    /// Who gets it.
+    pub to: PrizeTo,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// Who gets a prize.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PrizeTo {
+    /// The units ranked N or better (in a section, by its score), ties sharing it.
+    Top {
+        /// N.
+        count: Number,
+        /// Ranked by this section's score rather than the total.
+        section: Option<Text>,
+    },
+    /// The units whose total (or, in each section, score) rose most against `--previous`.
+    MostImproved {
+        /// One prize per section.
+        each_section: bool,
+    },
 }
 
 /// `policy "name"` and the settings indented under it.

@@ -171,6 +171,18 @@ codes! {
     NoSections = "E066", "policy without sections";
     /// A group of rules that mixes deductions and awards.
     MixedGroup = "E067", "group mixes deductions and awards";
+    /// A quota over 100% of the units.
+    QuotaOverAll = "E068", "quota over 100%";
+    /// Grades whose thresholds overlap, or a grade after `otherwise`.
+    GradesOverlap = "E069", "grades overlap";
+    /// Grades that leave some totals without a grade.
+    GradesGap = "E070", "grades leave a gap";
+    /// A name that is no section of the policy.
+    UnknownSection = "E071", "unknown section";
+    /// A grade no `grade` line declares.
+    UndeclaredGrade = "E072", "undeclared grade";
+    /// Previous results that do not fit the policy.
+    PreviousMismatch = "E073", "previous results do not match";
 }
 
 impl Serialize for Code {

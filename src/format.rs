@@ -142,6 +142,30 @@ impl Writer<'_> {
             Decl::Fact(f) => self.fact(f),
             Decl::Calendar(c) => self.calendar(c),
             Decl::Section(s) => self.section(s),
+            Decl::Grade(g) => {
+                let t = self.grade(g);
+                self.line(0, g.span, &t);
+            }
+            Decl::Veto(v) => {
+                let t = if self.zh() {
+                    format!(
+                        "一票否决：{} 的，等次为{}",
+                        cond(&v.condition, Lang::Zh, 0),
+                        name(&v.grade.name)
+                    )
+                } else {
+                    format!(
+                        "veto when {}, grade {}",
+                        cond(&v.condition, Lang::En, 0),
+                        name(&v.grade.name)
+                    )
+                };
+                self.line(0, v.span, &t);
+            }
+            Decl::Prize(p) => {
+                let t = self.prize(p);
+                self.line(0, p.span, &t);
+            }
         }
     }
 
@@ -257,6 +281,81 @@ impl Writer<'_> {
         }
         for r in rules {
             self.grouped_rule(1, r, &s.groups, &mut opened);
+        }
+    }
+
+    fn grade(&self, g: &GradeDecl) -> String {
+        let zh = self.zh();
+        let mut terms: Vec<String> = Vec::new();
+        if let Some(q) = &g.quota {
+            let rounding = match (q.rounding, zh) {
+                (Rounding::Down, _) => "",
+                (Rounding::Up, false) => " rounded up",
+                (Rounding::HalfUp, false) => " rounded half up",
+                (Rounding::Up, true) => "向上取整",
+                (Rounding::HalfUp, true) => "四舍五入",
+            };
+            terms.push(match (zh, q.limit.percent) {
+                (false, _) => format!("top {}{rounding}", number(&q.limit)),
+                (true, true) => format!("前{}{rounding}", number(&q.limit)),
+                (true, false) => format!("前{}名{rounding}", number(&q.limit)),
+            });
+        }
+        if let Some((n, inclusive)) = &g.threshold {
+            terms.push(match (zh, inclusive) {
+                (false, true) => format!("at least {}", number(n)),
+                (false, false) => format!("above {}", number(n)),
+                (true, true) => format!("不低于{}分", number(n)),
+                (true, false) => format!("超过{}分", number(n)),
+            });
+        }
+        let terms = match (terms.is_empty(), zh) {
+            (true, false) => "otherwise".to_string(),
+            (true, true) => "其余".to_string(),
+            (false, false) => terms.join(" and "),
+            (false, true) => terms.join("且"),
+        };
+        let ties = match (&g.ties_by, zh) {
+            (None, _) => String::new(),
+            (Some(t), false) => format!(", ties by {}", text(&t.value)),
+            (Some(t), true) => format!("，同分按 {} 得分排序", text(&t.value)),
+        };
+        if zh {
+            format!("等次 {}：{terms}{ties}", name(&g.name.name))
+        } else {
+            format!("grade {} {terms}{ties}", name(&g.name.name))
+        }
+    }
+
+    fn prize(&self, p: &PrizeDecl) -> String {
+        let title = text(&p.name.value);
+        match (&p.to, self.zh()) {
+            (PrizeTo::Top { count, section }, false) => {
+                let section = section
+                    .as_ref()
+                    .map(|s| format!(" in section {}", text(&s.value)))
+                    .unwrap_or_default();
+                format!("prize {title} to the top {}{section}", number(count))
+            }
+            (PrizeTo::Top { count, section }, true) => {
+                let section = section
+                    .as_ref()
+                    .map(|s| format!(" 在板块 {}", text(&s.value)))
+                    .unwrap_or_default();
+                format!("奖项 {title}：前{}名{section}", number(count))
+            }
+            (PrizeTo::MostImproved { each_section }, false) => {
+                let each = if *each_section {
+                    " in each section"
+                } else {
+                    ""
+                };
+                format!("prize {title} to the most improved{each} against previous")
+            }
+            (PrizeTo::MostImproved { each_section }, true) => {
+                let each = if *each_section { "各板块" } else { "" };
+                format!("奖项 {title}：{each}较上年进步最大")
+            }
         }
     }
 

@@ -35,6 +35,101 @@ pub struct Policy {
     pub calendar: Option<Calendar>,
     /// The sections, in order.
     pub sections: Vec<Section>,
+    /// Grades, best first (decided after points: the outcome stage).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grades: Vec<Grade>,
+    /// One-vote vetoes: a condition caps a unit's grade.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vetoes: Vec<Veto>,
+    /// Named prizes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prizes: Vec<Prize>,
+}
+
+/// A grade: the first a unit's total meets (threshold and quota) is its grade.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Grade {
+    /// Its name.
+    pub name: String,
+    /// The least total (inclusive unless `above`); none: any total.
+    pub min: Option<Decimal>,
+    /// Whether `min` itself qualifies.
+    pub inclusive: bool,
+    /// At most so many units of a ranking group.
+    pub quota: Option<Quota>,
+    /// The section whose score breaks ties at the quota's boundary.
+    pub ties_by: Option<String>,
+    /// The grade's line.
+    pub span: Span,
+    /// Its text, for explanations.
+    pub clause: String,
+}
+
+/// How many units a grade may have.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quota {
+    /// A count, or a percent of the ranking group.
+    pub limit: Decimal,
+    /// `limit` is a percent.
+    pub percent: bool,
+    /// How a percent becomes a count.
+    pub rounding: Rounding,
+}
+
+/// How a percent of the units becomes a count (a count of 0 is raised to 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rounding {
+    /// Down.
+    Down,
+    /// Up.
+    Up,
+    /// Half up (四舍五入).
+    HalfUp,
+}
+
+/// A one-vote veto.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Veto {
+    /// The condition on the unit.
+    pub condition: Cond,
+    /// The best grade a vetoed unit can have.
+    pub grade: String,
+    /// The veto's line.
+    pub span: Span,
+    /// Its text, for explanations.
+    pub clause: String,
+}
+
+/// A named prize.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prize {
+    /// Its name.
+    pub name: String,
+    /// Who gets it.
+    pub to: PrizeTo,
+    /// The prize's line.
+    pub span: Span,
+    /// Its text, for explanations.
+    pub clause: String,
+}
+
+/// Who gets a prize.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrizeTo {
+    /// Units ranked `count` or better (by a section's score, if named); ties share it.
+    Top {
+        /// How many ranks.
+        count: u32,
+        /// Ranked by this section's score.
+        section: Option<String>,
+    },
+    /// The units whose total (or each section's score) rose most against the previous results.
+    MostImproved {
+        /// One prize per section.
+        each_section: bool,
+    },
 }
 
 /// The policy source a compiled policy was built from.

@@ -13,6 +13,7 @@ pub mod eval;
 pub mod facts;
 pub mod format;
 pub mod ir;
+pub mod outcome;
 pub mod output;
 pub mod parse;
 pub mod report;

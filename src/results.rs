@@ -23,12 +23,24 @@ pub struct UnitResult {
     pub unit: String,
     /// Its total, bonus included.
     pub total: Decimal,
-    /// 1 for the highest total; ties share a rank (1, 2, 2, 4).
+    /// 1 for the highest total of its ranking group; ties share a rank (1, 2, 2, 4).
     pub rank: usize,
     /// The non-bonus total before it was clamped at zero, when the clamp bound.
     pub total_clamped_from: Option<Decimal>,
     /// Its sections, in policy order.
     pub sections: Vec<SectionResult>,
+    /// Its ranking group (the units file's `group` column), if units are ranked in groups.
+    pub group: Option<String>,
+    /// Its grade, decided after points (the outcome stage).
+    pub grade: Option<String>,
+    /// The vetoes that hold for it, by clause.
+    pub vetoes: Vec<String>,
+    /// The grades its vetoes cap it at, best first (parallel to `vetoes`).
+    pub veto_grades: Vec<String>,
+    /// The prizes it won.
+    pub prizes: Vec<String>,
+    /// Why it got its grade and prizes (or did not), for explanations.
+    pub outcome: Vec<String>,
 }
 
 /// One section's score.

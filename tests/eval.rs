@@ -60,6 +60,7 @@ fn eval_fixtures() {
             units: units.clone(),
             strict: name.contains("strict"),
             explain: None,
+            ..Default::default()
         };
         let scored = score(&policy, &run, &mut sources);
         let diagnostics = render(&scored.problems.diagnostics, &sources, false);
@@ -106,6 +107,7 @@ fn eval_fixtures() {
                     units: units.clone(),
                     strict: run.strict,
                     explain: Some(unit),
+                    ..Default::default()
                 };
                 let scored = score(&policy, &one_unit, &mut sources);
                 let results = scored.results.expect("explained run scores");
@@ -202,6 +204,7 @@ fn run_case(dir: &Path, policy_file: &str) -> (Option<String>, Vec<String>) {
         units,
         strict: false,
         explain: None,
+        ..Default::default()
     };
     let scored = score(&policy, &run, &mut sources);
     let codes = scored

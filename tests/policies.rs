@@ -165,6 +165,7 @@ fn policies_compile_and_score() {
             units,
             strict: true,
             explain: None,
+            ..Default::default()
         };
         let scored = score(&policy, &run, &mut sources);
         let diagnostics = render(&scored.problems.diagnostics, &sources, false);

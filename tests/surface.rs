@@ -135,6 +135,7 @@ fn scored(policy: &kaohe::ir::Policy, dir: &Path, facts: &str) -> kaohe::results
             units,
             strict: true,
             explain: None,
+            ..Default::default()
         },
         &mut sources,
     )

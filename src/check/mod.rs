@@ -5,6 +5,7 @@
 
 mod compiled;
 mod conditions;
+mod outcomes;
 mod rules;
 mod scope;
 mod tables;
@@ -56,6 +57,8 @@ pub fn check(policy: &ast::Policy, sources: &SourceMap) -> Checked {
         })
         .collect();
     totals::check_totals(policy, &header, &mut cx.diags);
+    let section_names: Vec<String> = sections.iter().map(|s| s.name.clone()).collect();
+    let outcomes = cx.outcomes(policy, &section_names);
     cx.unused_facts();
     if sections.is_empty() {
         // An empty or truncated file would score every unit 0 without a word.
@@ -102,6 +105,9 @@ pub fn check(policy: &ast::Policy, sources: &SourceMap) -> Checked {
         facts: cx.scope.facts.iter().map(|f| f.ir.clone()).collect(),
         calendar: cx.scope.calendar.clone(),
         sections,
+        grades: outcomes.grades,
+        vetoes: outcomes.vetoes,
+        prizes: outcomes.prizes,
     };
     Checked {
         policy: Some(compiled),
@@ -160,7 +166,7 @@ impl<'a> Checker<'a> {
                         workdays: self.dates(&c.workdays),
                     });
                 }
-                Decl::Section(_) => {}
+                Decl::Section(_) | Decl::Grade(_) | Decl::Veto(_) | Decl::Prize(_) => {}
             }
         }
         header

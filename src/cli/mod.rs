@@ -113,6 +113,9 @@ pub struct FactArgs {
     /// Treat a unit without a row for a flag or measure as an error, not a warning.
     #[arg(long)]
     pub strict: bool,
+    /// Last year's results (`kaohe run --format json` or `csv` output), for prizes by improvement.
+    #[arg(long)]
+    pub previous: Option<PathBuf>,
 }
 
 /// How `run` prints results.

@@ -186,11 +186,29 @@ fn evaluate(
             return Ok(None);
         }
     };
+    let groups = match &args.units {
+        Some(path) => facts::read_unit_groups(path),
+        None => Ok(Default::default()),
+    };
+    let previous = args
+        .previous
+        .as_deref()
+        .map(|p| crate::outcome::read_previous(p, policy))
+        .transpose();
+    let (groups, previous) = match (groups, previous) {
+        (Ok(g), Ok(p)) => (g, p),
+        (Err(d), _) | (_, Err(d)) => {
+            write!(err, "{}", super::render(&[d], sources, ui))?;
+            return Ok(None);
+        }
+    };
     let run = Run {
         files: &args.facts,
         units,
         strict: args.strict,
         explain: only_unit,
+        groups,
+        previous: previous.as_ref(),
     };
     let Scored { results, problems } = eval::score(policy, &run, sources);
     // An explanation's second pass has already reported everything once.

@@ -26,6 +26,7 @@ use crate::ir::{self, FieldKind, Lookup, Per, RuleKind, Shape};
 use crate::results::Results;
 
 /// What to score a policy over.
+#[derive(Default)]
 pub struct Run<'a> {
     /// The fact files, in order.
     pub files: &'a [std::path::PathBuf],
@@ -35,6 +36,10 @@ pub struct Run<'a> {
     pub strict: bool,
     /// Keep only this unit's rows, with the rows behind each rule (for explanations).
     pub explain: Option<&'a str>,
+    /// Each unit's ranking group (the units file's `group` column); empty: one group.
+    pub groups: std::collections::HashMap<String, String>,
+    /// Last year's results, for prizes by improvement.
+    pub previous: Option<&'a crate::outcome::Previous>,
 }
 
 /// The results of a run, or the problems that stopped it (and warnings either way).
@@ -62,11 +67,18 @@ pub fn score(policy: &ir::Policy, run: &Run, sources: &mut crate::span::SourceMa
         only_unit: run.explain,
     };
     crate::facts::read(&input, sources, &mut problems, |row| evaluator.feed(&row));
-    let results = if problems.has_errors() {
+    let mut results = if problems.has_errors() {
         None
     } else {
         evaluator.finish(run.strict, &mut problems)
     };
+    if let Some(results) = results.as_mut() {
+        let mut notes = Vec::new();
+        crate::outcome::decide(policy, results, &run.groups, run.previous, &mut notes);
+        for d in notes {
+            problems.push(d);
+        }
+    }
     Scored { results, problems }
 }
 

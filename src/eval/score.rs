@@ -16,11 +16,7 @@ pub(super) fn results(e: &Evaluator) -> Result<Results, String> {
         .zip(&e.state)
         .map(|(name, state)| unit(e, name, state))
         .collect::<Result<_, _>>()?;
-    units.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.unit.cmp(&b.unit)));
-    let totals: Vec<Decimal> = units.iter().map(|u| u.total).collect();
-    for u in &mut units {
-        u.rank = 1 + totals.iter().filter(|t| **t > u.total).count();
-    }
+    crate::outcome::rank(&mut units);
     Ok(Results {
         policy: e.policy.name.clone(),
         source: e.policy.source.name.clone(),
@@ -135,12 +131,25 @@ fn unit<'p>(e: &Evaluator<'p>, name: &str, state: &UnitState) -> Result<UnitResu
             None => format!("the points of `{name}` add up to more than can be computed exactly"),
         });
     }
+    // A veto's condition is on the unit's facts: decided here, applied by the outcome stage.
+    let fired: Vec<&ir::Veto> = e
+        .policy
+        .vetoes
+        .iter()
+        .filter(|v| cond::holds(&v.condition, &env, &e.calendar) == Some(true))
+        .collect();
     Ok(UnitResult {
         unit: name.to_string(),
         total,
         rank: 0,
         total_clamped_from: (clamped != base).then_some(base),
         sections,
+        group: None,
+        grade: None,
+        vetoes: fired.iter().map(|v| v.clause.clone()).collect(),
+        veto_grades: fired.iter().map(|v| v.grade.clone()).collect(),
+        prizes: Vec::new(),
+        outcome: Vec::new(),
     })
 }
 

@@ -19,7 +19,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::ir;
 use crate::span::SourceMap;
 
-pub use read::read_units_file;
+pub use read::{read_unit_groups, read_units_file};
 
 /// The column a header names: Chinese headers are the built-in columns' Chinese names
 /// (`单位` unit, `事项` fact, `日期` date, `人数` persons, `天数` days, `次数` count,

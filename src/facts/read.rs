@@ -401,6 +401,55 @@ fn malformed(name: &str, what: &str) -> Diagnostic {
     .with_help("save it as CSV (UTF-8 or GBK) or JSON Lines")
 }
 
+/// The ranking group of each unit of a units file with a `group` (or `类别`) column; empty without one.
+pub fn read_unit_groups(path: &Path) -> Result<HashMap<String, String>, Diagnostic> {
+    let mut text = String::new();
+    open_text(path)?.read_to_string(&mut text).map_err(|e| {
+        Diagnostic::error(
+            Code::Io,
+            format!(
+                "cannot read `{}`: {}",
+                path.display(),
+                e.to_string().to_lowercase()
+            ),
+        )
+    })?;
+    let kept: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    let text = kept.join("\n");
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = match csv.headers() {
+        Ok(h) => h
+            .iter()
+            .map(|c| c.trim().trim_start_matches('\u{feff}').to_string())
+            .collect(),
+        Err(_) => return Ok(HashMap::new()),
+    };
+    let unit = header
+        .iter()
+        .position(|h| super::canonical_column(h) == "unit");
+    let group = header
+        .iter()
+        .position(|h| matches!(h.as_str(), "group" | "类别" | "分组" | "组别"));
+    let (Some(unit), Some(group)) = (unit, group) else {
+        return Ok(HashMap::new());
+    };
+    Ok(csv
+        .records()
+        .filter_map(Result::ok)
+        .filter_map(|r| {
+            let u = r.get(unit)?.trim().to_string();
+            let g = r.get(group)?.trim().to_string();
+            (!u.is_empty() && !g.is_empty()).then_some((u, g))
+        })
+        .collect())
+}
+
 /// Reads a units file: one unit a line, or a CSV with a `unit` column.
 pub fn read_units_file(path: &Path) -> Result<Vec<String>, Diagnostic> {
     let mut text = String::new();

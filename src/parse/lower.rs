@@ -111,6 +111,32 @@ fn is_keyword(rule: Rule) -> bool {
             | k_the
             | k_highest
             | k_together
+            | k_grade
+            | k_veto
+            | k_prize
+            | k_top
+            | k_and
+            | k_rounded
+            | k_up
+            | k_down
+            | k_half
+            | k_ties
+            | k_most
+            | k_improved
+            | k_against
+            | k_previous
+            | zh_rest
+            | zh_not_below
+            | zh_top
+            | zh_unit_word
+            | zh_inclusive_or_more
+            | zh_ties
+            | zh_ties_end
+            | zh_veto
+            | zh_grade_is
+            | zh_prize
+            | zh_in_section
+            | zh_improved
             | zh_only_if
             | zh_period
             | zh_not_cumulative
@@ -249,6 +275,9 @@ impl<'a> Cx<'a> {
             }
             Rule::rule_decl => Stmt::Rule(self.rule(pair)?),
             Rule::group_decl => Stmt::Group(self.group(pair)?),
+            Rule::grade_decl => Stmt::Grade(self.grade(pair)?),
+            Rule::veto_decl => Stmt::Veto(self.veto(pair)?),
+            Rule::prize_decl => Stmt::Prize(self.prize(pair)?),
             _ => return self.unexpected(&pair),
         })
     }

@@ -10,6 +10,7 @@ mod error_zh;
 mod lines;
 mod lower;
 mod lower_groups;
+mod lower_outcome;
 mod lower_tokens;
 mod lower_zh;
 mod names;
@@ -54,6 +55,9 @@ const STATEMENT_KEYWORDS: &[&str] = &[
     "award",
     "the",
     "together",
+    "grade",
+    "veto",
+    "prize",
     "考核方案",
     "年度",
     "总分",
@@ -72,6 +76,9 @@ const STATEMENT_KEYWORDS: &[&str] = &[
     "责任部门",
     "以下",
     "合计",
+    "等次",
+    "一票否决",
+    "奖项",
 ];
 
 /// Characters only the Chinese rule forms use outside quotes (`每人每次扣0.1分`, `未 … 的`, `按 …`).

@@ -22,6 +22,9 @@ pub(super) enum Stmt {
     Responsible(Responsible),
     Rule(ast::Rule),
     Group(ast::RuleGroup),
+    Grade(ast::GradeDecl),
+    Veto(ast::VetoDecl),
+    Prize(ast::PrizeDecl),
 }
 
 /// A line that may still receive indented lines.
@@ -135,6 +138,9 @@ impl Builder<'_> {
                 | Stmt::Fact(_)
                 | Stmt::Calendar(_)
                 | Stmt::Section(_)
+                | Stmt::Grade(_)
+                | Stmt::Veto(_)
+                | Stmt::Prize(_)
         );
         while top_level
             && matches!(
@@ -203,6 +209,30 @@ impl Builder<'_> {
                 self.decls.push(Decl::Fact(f));
                 Open::Leaf {
                     what: "a fact declaration",
+                    span,
+                }
+            }
+            (None, Stmt::Grade(g)) => {
+                let span = g.span;
+                self.decls.push(Decl::Grade(g));
+                Open::Leaf {
+                    what: "a grade",
+                    span,
+                }
+            }
+            (None, Stmt::Veto(v)) => {
+                let span = v.span;
+                self.decls.push(Decl::Veto(v));
+                Open::Leaf {
+                    what: "a veto",
+                    span,
+                }
+            }
+            (None, Stmt::Prize(p)) => {
+                let span = p.span;
+                self.decls.push(Decl::Prize(p));
+                Open::Leaf {
+                    what: "a prize",
                     span,
                 }
             }
@@ -352,6 +382,9 @@ fn misplaced(stmt: &Stmt, nested: bool) -> Diagnostic {
         | Stmt::Units(_)
         | Stmt::Assessors(_)
         | Stmt::Fact(_)
+        | Stmt::Grade(_)
+        | Stmt::Veto(_)
+        | Stmt::Prize(_)
         | Stmt::Calendar(_) => [
             "a declaration cannot be inside a section",
             "indented under a section",
@@ -379,5 +412,8 @@ fn stmt_span(stmt: &Stmt) -> Span {
         Stmt::Responsible(r) => r.span,
         Stmt::Rule(r) => r.span,
         Stmt::Group(g) => g.span,
+        Stmt::Grade(g) => g.span,
+        Stmt::Veto(v) => v.span,
+        Stmt::Prize(p) => p.span,
     }
 }

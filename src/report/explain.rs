@@ -17,9 +17,21 @@ pub fn explain_text(results: &Results, unit: &UnitResult, of: usize) -> String {
         .as_deref()
         .map(|p| format!("“{p}” "))
         .unwrap_or_default();
+    // With ranking groups, a rank is within the unit's group.
+    let (of, within) = match &unit.group {
+        Some(g) => (
+            results
+                .units
+                .iter()
+                .filter(|u| u.group.as_ref() == Some(g))
+                .count(),
+            format!(" in group {g}"),
+        ),
+        None => (of, String::new()),
+    };
     let _ = writeln!(
         s,
-        "{}: {} points, rank {} of {of}",
+        "{}: {} points, rank {} of {of}{within}",
         unit.unit,
         number(unit.total),
         unit.rank
@@ -109,6 +121,12 @@ pub fn explain_text(results: &Results, unit: &UnitResult, of: usize) -> String {
         );
     }
     let _ = writeln!(s);
+    for (clause, grade) in unit.vetoes.iter().zip(&unit.veto_grades) {
+        let _ = writeln!(s, "veto: `{clause}` holds: graded `{grade}` at best");
+    }
+    for note in &unit.outcome {
+        let _ = writeln!(s, "{note}");
+    }
     // Names, notes and values come from the user's files: no escape sequence reaches the terminal.
     crate::diagnostic::escape_controls(&s).into_owned()
 }
@@ -220,6 +238,11 @@ pub fn explain_json(results: &Results, unit: &UnitResult, of: usize) -> Value {
         "rank": unit.rank,
         "of": of,
         "total_clamped_from": unit.total_clamped_from.map(number),
+        "group": unit.group,
+        "grade": unit.grade,
+        "vetoes": unit.vetoes,
+        "prizes": unit.prizes,
+        "outcome": unit.outcome,
         "sections": unit.sections.iter().map(|s| json!({
             "name": s.name,
             "bonus": s.bonus,

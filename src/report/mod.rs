@@ -20,22 +20,86 @@ pub fn table(results: &Results) -> String {
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled);
-    let mut header = vec!["rank".to_string(), "unit".to_string(), "total".to_string()];
+    let shown = Shown::of(results);
     let sections = results.units.first().map_or(&[][..], |u| &u.sections[..]);
+    let mut header = shown.head();
     header.extend(sections.iter().map(section_heading));
+    if shown.prizes {
+        header.push("prizes".to_string());
+    }
     t.set_header(header);
     for u in &results.units {
-        let mut row = vec![u.rank.to_string(), u.unit.clone(), number(u.total)];
+        let mut row = shown.cells(u, u.unit.clone());
         row.extend(u.sections.iter().map(|s| number(s.score)));
+        if shown.prizes {
+            row.push(u.prizes.join(", "));
+        }
         t.add_row(row);
     }
+    let text_columns = shown.text_columns();
+    let last = t.column_count().saturating_sub(1);
     for (i, column) in t.column_iter_mut().enumerate() {
-        if i != 1 {
+        let text = text_columns.contains(&i) || (shown.prizes && i == last);
+        if !text {
             column.set_cell_alignment(CellAlignment::Right);
         }
     }
     // Unit and section names come from the user's files: no escape sequence reaches the terminal.
     crate::diagnostic::escape_controls(&format!("{t}\n")).into_owned()
+}
+
+/// Which outcome columns a report shows: those some unit has.
+struct Shown {
+    group: bool,
+    grade: bool,
+    prizes: bool,
+}
+
+impl Shown {
+    fn of(results: &Results) -> Shown {
+        Shown {
+            group: results.units.iter().any(|u| u.group.is_some()),
+            grade: results.units.iter().any(|u| u.grade.is_some()),
+            prizes: results.units.iter().any(|u| !u.prizes.is_empty()),
+        }
+    }
+
+    /// `rank, unit, [group], total, [grade]`.
+    fn head(&self) -> Vec<String> {
+        let mut h = vec!["rank".to_string(), "unit".to_string()];
+        if self.group {
+            h.push("group".to_string());
+        }
+        h.push("total".to_string());
+        if self.grade {
+            h.push("grade".to_string());
+        }
+        h
+    }
+
+    fn cells(&self, u: &UnitResult, unit: String) -> Vec<String> {
+        let mut row = vec![u.rank.to_string(), unit];
+        if self.group {
+            row.push(u.group.clone().unwrap_or_default());
+        }
+        row.push(number(u.total));
+        if self.grade {
+            row.push(u.grade.clone().unwrap_or_default());
+        }
+        row
+    }
+
+    /// The columns aligned left: unit, group and grade.
+    fn text_columns(&self) -> Vec<usize> {
+        let mut cols = vec![1];
+        if self.group {
+            cols.push(2);
+        }
+        if self.grade {
+            cols.push(if self.group { 4 } else { 3 });
+        }
+        cols
+    }
 }
 
 fn section_heading(s: &SectionResult) -> String {
@@ -50,12 +114,25 @@ fn section_heading(s: &SectionResult) -> String {
 pub fn csv(results: &Results) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let sections = results.units.first().map_or(&[][..], |u| &u.sections[..]);
-    let mut header = vec!["rank".to_string(), "unit".to_string(), "total".to_string()];
+    let shown = Shown::of(results);
+    let mut header = shown.head();
     header.extend(sections.iter().map(|s| s.name.clone()));
+    if shown.prizes {
+        header.push("prizes".to_string());
+    }
     w.write_record(header.iter().map(|h| cell(h)))?;
     for u in &results.units {
-        let mut row = vec![u.rank.to_string(), cell(&u.unit), number(u.total)];
+        let mut row: Vec<String> = shown
+            .cells(u, u.unit.clone())
+            .iter()
+            .map(|c| cell(c))
+            .collect();
+        // Numbers are kaohe's own: only text cells are neutralised.
+        row[0] = u.rank.to_string();
         row.extend(u.sections.iter().map(|s| number(s.score)));
+        if shown.prizes {
+            row.push(cell(&u.prizes.join("；")));
+        }
         w.write_record(&row)?;
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
@@ -89,6 +166,10 @@ fn unit_json(u: &UnitResult) -> Value {
         "unit": u.unit,
         "total": number(u.total),
         "rank": u.rank,
+        "group": u.group,
+        "grade": u.grade,
+        "vetoes": u.vetoes,
+        "prizes": u.prizes,
         "sections": u.sections.iter().map(|s| json!({
             "name": s.name,
             "bonus": s.bonus,
