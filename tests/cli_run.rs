@@ -225,3 +225,59 @@ fn explain_of_an_unknown_unit_suggests_one() {
     );
     assert!(stderr.contains("did you mean `计划财务处`?"), "{stderr}");
 }
+
+#[test]
+fn previous_results_and_ranking_groups_reach_the_outcome() {
+    let dir = "tests/fixtures/outcome/improvement";
+    let (code, stdout, stderr) = run(&[
+        "run",
+        &format!("{dir}/case.policy"),
+        "--facts",
+        &format!("{dir}/facts.csv"),
+        "--units",
+        &format!("{dir}/units.csv"),
+        "--previous",
+        &format!("{dir}/previous.json"),
+        "--format",
+        "csv",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("2,B,85,40,45,进步奖；单项进步奖（S2）"), "{stdout}");
+    assert!(stderr.contains("[E073] Warning"), "{stderr}");
+    // Last year's CSV output works as well as its JSON.
+    let tmp = tempfile::tempdir().expect("dir");
+    let last = tmp.path().join("last.csv");
+    std::fs::write(&last, "rank,unit,total,S1,S2\n1,A,80,40,40\n2,B,70,40,30\n").expect("write");
+    let (code, stdout, _) = run(&[
+        "run",
+        &format!("{dir}/case.policy"),
+        "--facts",
+        &format!("{dir}/facts.csv"),
+        "--units",
+        &format!("{dir}/units.csv"),
+        "--previous",
+        &last.to_string_lossy(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(v["units"][1]["prizes"][0], "进步奖");
+    let groups = "tests/fixtures/outcome/groups_ties_by";
+    let (code, stdout, _) = run(&[
+        "explain",
+        &format!("{groups}/case.policy"),
+        "--facts",
+        &format!("{groups}/facts.csv"),
+        "--units",
+        &format!("{groups}/units.csv"),
+        "--unit",
+        "P2",
+    ]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("rank 1 of 3 in group 区"), "{stdout}");
+    assert!(stdout.contains("not `优秀`: its quota (1 unit) is full; units tied on 90 were ordered by `S1` (45)"), "{stdout}");
+    assert!(stdout.contains("grade `合格`: total 90 ≥ 60"), "{stdout}");
+}

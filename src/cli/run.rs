@@ -88,7 +88,14 @@ pub(super) fn explain(
     let Some(mut detail) = traced.units.into_iter().find(|u| u.unit == unit) else {
         return Ok(Outcome::Failure);
     };
+    // Rank and outcomes are decided among all units: taken from the first pass.
     detail.rank = ranked.rank;
+    detail.group = ranked.group.clone();
+    detail.grade = ranked.grade.clone();
+    detail.vetoes = ranked.vetoes.clone();
+    detail.veto_grades = ranked.veto_grades.clone();
+    detail.prizes = ranked.prizes.clone();
+    detail.outcome = ranked.outcome.clone();
     let of = all.units.len();
     let text = match format {
         ExplainFormat::Text => report::explain_text(&all, &detail, of),
