@@ -244,7 +244,10 @@ fn previous_results_and_ranking_groups_reach_the_outcome() {
         "never",
     ]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("2,B,85,40,45,进步奖；单项进步奖（S2）"), "{stdout}");
+    assert!(
+        stdout.contains("2,B,85,40,45,进步奖；单项进步奖（S2）"),
+        "{stdout}"
+    );
     assert!(stderr.contains("[E073] Warning"), "{stderr}");
     // Last year's CSV output works as well as its JSON.
     let tmp = tempfile::tempdir().expect("dir");
@@ -278,6 +281,11 @@ fn previous_results_and_ranking_groups_reach_the_outcome() {
     ]);
     assert_eq!(code, 0);
     assert!(stdout.contains("rank 1 of 3 in group 区"), "{stdout}");
-    assert!(stdout.contains("not `优秀`: its quota (1 unit) is full; units tied on 90 were ordered by `S1` (45)"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "not `优秀`: its quota (1 unit) is full; units tied on 90 were ordered by `S1` (45)"
+        ),
+        "{stdout}"
+    );
     assert!(stdout.contains("grade `合格`: total 90 ≥ 60"), "{stdout}");
 }
