@@ -52,6 +52,7 @@ pub fn table(results: &Results) -> String {
 struct Shown {
     group: bool,
     grade: bool,
+    veto: bool,
     prizes: bool,
 }
 
@@ -60,6 +61,7 @@ impl Shown {
         Shown {
             group: results.units.iter().any(|u| u.group.is_some()),
             grade: results.units.iter().any(|u| u.grade.is_some()),
+            veto: results.units.iter().any(|u| !u.vetoes.is_empty()),
             prizes: results.units.iter().any(|u| !u.prizes.is_empty()),
         }
     }
@@ -74,6 +76,9 @@ impl Shown {
         if self.grade {
             h.push("grade".to_string());
         }
+        if self.veto {
+            h.push("veto".to_string());
+        }
         h
     }
 
@@ -86,6 +91,10 @@ impl Shown {
         if self.grade {
             row.push(u.grade.clone().unwrap_or_default());
         }
+        if self.veto {
+            // The grades the vetoes that hold cap the unit at.
+            row.push(u.veto_grades.join(", "));
+        }
         row
     }
 
@@ -95,8 +104,13 @@ impl Shown {
         if self.group {
             cols.push(2);
         }
+        let mut next = if self.group { 4 } else { 3 };
         if self.grade {
-            cols.push(if self.group { 4 } else { 3 });
+            cols.push(next);
+            next += 1;
+        }
+        if self.veto {
+            cols.push(next);
         }
         cols
     }
