@@ -183,6 +183,8 @@ codes! {
     UndeclaredGrade = "E072", "undeclared grade";
     /// Previous results that do not fit the policy.
     PreviousMismatch = "E073", "previous results do not match";
+    /// A percent written as a bare fraction (`0.85`): 85% or 0.85%?
+    AmbiguousPercent = "E074", "ambiguous percent";
 }
 
 impl Serialize for Code {

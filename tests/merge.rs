@@ -48,6 +48,8 @@ fn split_and_merged_rows_score_as_one_pass() {
             units: None,
             keep_extra: false,
             only_unit: None,
+            percents: Default::default(),
+            sheet: None,
         };
         let mut problems = Problems::default();
         facts::read(&input, &mut sources, &mut problems, |row| rows.push(row));

@@ -178,6 +178,7 @@ fn policies_compile_and_score() {
             explain: None,
             groups,
             previous: previous.as_ref(),
+            ..Default::default()
         };
         let scored = score(&policy, &run, &mut sources);
         let diagnostics = render(&scored.problems.diagnostics, &sources, false);

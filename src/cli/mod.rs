@@ -116,6 +116,22 @@ pub struct FactArgs {
     /// Last year's results (`kaohe run --format json` or `csv` output), for prizes by improvement.
     #[arg(long)]
     pub previous: Option<PathBuf>,
+    /// How a percent written without `%` is read: `percent` (85 is 85%; 0.85 is an error) or
+    /// `fraction` (0.85 is 85%, as spreadsheets store percents).
+    #[arg(long, value_enum, default_value = "percent")]
+    pub percent: PercentArg,
+    /// The sheet of a spreadsheet fact file (.xlsx, .xls, .ods) to read; the first by default.
+    #[arg(long)]
+    pub sheet: Option<String>,
+}
+
+/// `--percent`: how a bare percent is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PercentArg {
+    /// `85` is 85%; a bare value between 0 and 1 is ambiguous, an error.
+    Percent,
+    /// Every bare value is a fraction: `0.85` is 85%.
+    Fraction,
 }
 
 /// How `run` prints results.

@@ -216,6 +216,11 @@ fn evaluate(
         explain: only_unit,
         groups,
         previous: previous.as_ref(),
+        percents: match args.percent {
+            super::PercentArg::Percent => facts::Percents::Written,
+            super::PercentArg::Fraction => facts::Percents::Fraction,
+        },
+        sheet: args.sheet.as_deref(),
     };
     let Scored { results, problems } = eval::score(policy, &run, sources);
     // An explanation's second pass has already reported everything once.

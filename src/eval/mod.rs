@@ -40,6 +40,10 @@ pub struct Run<'a> {
     pub groups: std::collections::HashMap<String, String>,
     /// Last year's results, for prizes by improvement.
     pub previous: Option<&'a crate::outcome::Previous>,
+    /// How bare percents are read (`--percent`).
+    pub percents: crate::facts::Percents,
+    /// The sheet of a spreadsheet fact file (`--sheet`).
+    pub sheet: Option<&'a str>,
 }
 
 /// The results of a run, or the problems that stopped it (and warnings either way).
@@ -65,6 +69,8 @@ pub fn score(policy: &ir::Policy, run: &Run, sources: &mut crate::span::SourceMa
         units: allowed.as_ref(),
         keep_extra: trace,
         only_unit: run.explain,
+        percents: run.percents,
+        sheet: run.sheet,
     };
     crate::facts::read(&input, sources, &mut problems, |row| evaluator.feed(&row));
     let mut results = if problems.has_errors() {

@@ -7,6 +7,7 @@
 //! nothing when any row was bad.
 
 mod read;
+mod sheet;
 mod validate;
 
 use std::collections::HashSet;
@@ -20,6 +21,7 @@ use crate::ir;
 use crate::span::SourceMap;
 
 pub use read::{read_unit_groups, read_units_file};
+pub use validate::Percents;
 
 /// The column a header names: Chinese headers are the built-in columns' Chinese names
 /// (`单位` unit, `事项` fact, `日期` date, `人数` persons, `天数` days, `次数` count,
@@ -134,6 +136,10 @@ pub struct Input<'a> {
     pub keep_extra: bool,
     /// Only rows of this unit reach the sink (explanations); all rows are still validated.
     pub only_unit: Option<&'a str>,
+    /// How bare percents are read (`--percent`).
+    pub percents: Percents,
+    /// The sheet of a spreadsheet to read (`--sheet`); the first when none.
+    pub sheet: Option<&'a str>,
 }
 
 /// Reads and validates every row of every file, handing good rows to `sink`.
@@ -143,7 +149,7 @@ pub fn read(
     problems: &mut Problems,
     mut sink: impl FnMut(Row),
 ) {
-    let checker = validate::Validator::new(input.policy, input.units);
+    let checker = validate::Validator::new(input.policy, input.units, input.percents);
     let mut seen: Vec<(crate::output::Identity, &std::path::Path)> = Vec::new();
     for (index, path) in input.files.iter().enumerate() {
         // The same file twice (by any name, or through a link) would count every row twice.

@@ -26,17 +26,23 @@ pub(super) fn read_file(
     sink: &mut impl FnMut(Row),
 ) {
     let name = path.display().to_string();
-    let reader = match open_text(path) {
-        Ok(r) => r,
-        Err(d) => return problems.push(d),
-    };
-    let json = matches!(
-        path.extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref(),
-        Some("jsonl" | "ndjson" | "json")
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let sheet = matches!(
+        extension.as_deref(),
+        Some("xlsx" | "xlsm" | "xlsb" | "xls" | "ods")
     );
+    let reader: Box<dyn Read> = if sheet {
+        Box::new(std::io::empty())
+    } else {
+        match open_text(path) {
+            Ok(r) => r,
+            Err(d) => return problems.push(d),
+        }
+    };
+    let json = matches!(extension.as_deref(), Some("jsonl" | "ndjson" | "json"));
     let mut file = FileContext {
         name: &name,
         index,
@@ -46,7 +52,9 @@ pub(super) fn read_file(
         problems,
         missing_columns: Default::default(),
     };
-    if json {
+    if sheet {
+        super::sheet::read_sheet(path, &mut file, sink);
+    } else if json {
         read_json_lines(reader, &mut file, sink);
     } else {
         read_csv(reader, &mut file, sink);
@@ -65,8 +73,10 @@ pub(super) struct FileContext<'a, 'b> {
     pub missing_columns: std::collections::HashSet<String>,
 }
 
-/// Opens a file as UTF-8 text: a UTF-8 BOM is dropped; a file whose first
-/// bytes are not UTF-8 is read as GB18030 (which covers GBK and GB2312).
+/// Opens a file as UTF-8 text, whatever its encoding: UTF-8 (its BOM dropped), UTF-16 LE or BE
+/// with a BOM (Excel's "Unicode text"), or else GB18030 (which covers GBK and GB2312). A
+/// byte sequence the encoding cannot decode is an error, never a replacement character.
+/// `-` is standard input, read once and kept, so a second pass (`explain`) reads it again.
 fn open_text(path: &Path) -> Result<Box<dyn Read>, Diagnostic> {
     let name = path.display().to_string();
     let cannot = |e: std::io::Error| {
@@ -76,15 +86,33 @@ fn open_text(path: &Path) -> Result<Box<dyn Read>, Diagnostic> {
         };
         Diagnostic::error(Code::Io, format!("cannot read `{name}`: {reason}"))
     };
-    let mut file = File::open(path).map_err(cannot)?;
+    let mut file: Box<dyn Read> = if path == Path::new("-") {
+        Box::new(std::io::Cursor::new(stdin_bytes().map_err(cannot)?))
+    } else {
+        Box::new(File::open(path).map_err(cannot)?)
+    };
     let mut head = Vec::with_capacity(SNIFF);
     (&mut file)
         .take(SNIFF as u64)
         .read_to_end(&mut head)
         .map_err(cannot)?;
     let rest = std::io::Cursor::new(head.clone()).chain(file);
+    let utf16 = if head.starts_with(&[0xFF, 0xFE]) {
+        Some(encoding_rs::UTF_16LE)
+    } else if head.starts_with(&[0xFE, 0xFF]) {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    };
+    if let Some(encoding) = utf16 {
+        return Ok(Box::new(Strict(
+            DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding))
+                .build(rest),
+        )));
+    }
     if head.starts_with(&[0xEF, 0xBB, 0xBF]) || looks_utf8(&head) {
-        // The decoder drops a UTF-8 BOM and checks the rest is UTF-8.
+        // The decoder drops a UTF-8 BOM and passes the rest through; bad UTF-8 is caught by the CSV reader.
         Ok(Box::new(
             DecodeReaderBytesBuilder::new()
                 .strip_bom(true)
@@ -92,11 +120,38 @@ fn open_text(path: &Path) -> Result<Box<dyn Read>, Diagnostic> {
                 .build(rest),
         ))
     } else {
-        Ok(Box::new(
+        Ok(Box::new(Strict(
             DecodeReaderBytesBuilder::new()
                 .encoding(Some(GB18030))
                 .build(rest),
-        ))
+        )))
+    }
+}
+
+/// Standard input, read once.
+fn stdin_bytes() -> std::io::Result<Vec<u8>> {
+    static STDIN: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    if let Some(bytes) = STDIN.get() {
+        return Ok(bytes.clone());
+    }
+    let mut bytes = Vec::new();
+    std::io::stdin().read_to_end(&mut bytes)?;
+    Ok(STDIN.get_or_init(|| bytes).clone())
+}
+
+/// A decoding reader that fails, rather than pass on U+FFFD, where the bytes were not of its encoding.
+struct Strict<R>(R);
+
+impl<R: Read> Read for Strict<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.read(buf)?;
+        if buf[..n].windows(3).any(|w| w == "\u{FFFD}".as_bytes()) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "bytes that are not text in the file's encoding (GB18030 or UTF-16)",
+            ));
+        }
+        Ok(n)
     }
 }
 
@@ -106,6 +161,29 @@ fn looks_utf8(head: &[u8]) -> bool {
         Ok(_) => true,
         Err(e) => e.error_len().is_none() && head.len() >= SNIFF,
     }
+}
+
+/// Finds the required `unit` and `fact` columns in a header (English or Chinese names), or reports the first missing.
+pub(super) fn has_required_columns(
+    written: &[String],
+    header: &[String],
+    file: &mut FileContext,
+) -> bool {
+    for needed in ["unit", "fact"] {
+        if !header.iter().any(|h| h == needed) {
+            let line = written.join(",");
+            let snippet = file.sources.add_snippet(file.name, line.clone(), 1);
+            let span = file.sources.span(snippet, 0, line.len());
+            file.problems.push(
+                Diagnostic::error(Code::MissingColumn, format!("`{}` has no `{needed}` column", file.name))
+                    .with_label(span, "the header")
+                    .with_help("a fact file's header names at least `unit` and `fact` (`单位` and `事项`), e.g. `unit,fact,date,persons,value`")
+                    .zh(format!("`{}` 没有 `{needed}` 列", file.name), &["表头"], Some("事实文件的表头至少要有 `单位` 和 `事项`（或 `unit` 和 `fact`）")),
+            );
+            return false;
+        }
+    }
+    true
 }
 
 fn read_csv(reader: Box<dyn Read>, file: &mut FileContext, sink: &mut impl FnMut(Row)) {
@@ -126,27 +204,12 @@ fn read_csv(reader: Box<dyn Read>, file: &mut FileContext, sink: &mut impl FnMut
         .iter()
         .map(|c| super::canonical_column(c).to_string())
         .collect();
-    let columns: HashMap<&str, usize> = header
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.as_str(), i))
-        .collect();
     if let Some(d) = duplicate_column(&written, &header, file) {
         file.problems.push(d);
         return;
     }
-    for needed in ["unit", "fact"] {
-        if !columns.contains_key(needed) {
-            let line = written.join(",");
-            let snippet = file.sources.add_snippet(file.name, line.clone(), 1);
-            let span = file.sources.span(snippet, 0, line.len());
-            file.problems.push(
-                Diagnostic::error(Code::MissingColumn, format!("`{}` has no `{needed}` column", file.name))
-                    .with_label(span, "the header")
-                    .with_help("a fact file's header names at least `unit` and `fact`, e.g. `unit,fact,date,persons,value`"),
-            );
-            return;
-        }
+    if !has_required_columns(&written, &header, file) {
+        return;
     }
     let mut record = csv::StringRecord::new();
     loop {
@@ -181,7 +244,7 @@ fn read_csv(reader: Box<dyn Read>, file: &mut FileContext, sink: &mut impl FnMut
 }
 
 /// Two columns of one name: which one a row means cannot be told.
-fn duplicate_column(
+pub(super) fn duplicate_column(
     written: &[String],
     header: &[String],
     file: &mut FileContext,

@@ -11,12 +11,14 @@ use crate::check::suggest_name;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{self, FieldKind, NumberKind, Shape};
 
-/// The cells of one raw row, from CSV or JSON Lines.
+/// The cells of one raw row, from CSV, JSON Lines or a spreadsheet.
 pub(super) struct Cells<'a> {
     /// Column name and value, in file order.
     cells: Vec<(&'a str, std::borrow::Cow<'a, str>)>,
     /// The row's text as written (JSON Lines) or as CSV would write it.
     text: Option<&'a str>,
+    /// Columns whose cell is a spreadsheet number (Excel stores 85% as 0.85).
+    numbers: Vec<&'a str>,
 }
 
 impl<'a> Cells<'a> {
@@ -26,7 +28,30 @@ impl<'a> Cells<'a> {
             .zip(record.iter())
             .map(|(h, v)| (h.as_str(), v.into()))
             .collect();
-        Cells { cells, text: None }
+        Cells {
+            cells,
+            text: None,
+            numbers: Vec::new(),
+        }
+    }
+
+    /// A spreadsheet row: `numbers` names the columns whose cell is a number, not text.
+    pub fn sheet(header: &'a [String], values: &'a [String], numbers: Vec<&'a str>) -> Cells<'a> {
+        let cells = header
+            .iter()
+            .zip(values)
+            .map(|(h, v)| (h.as_str(), v.as_str().into()))
+            .collect();
+        Cells {
+            cells,
+            text: None,
+            numbers,
+        }
+    }
+
+    /// Whether a column's cell is a spreadsheet number.
+    fn is_number(&self, column: &str) -> bool {
+        self.numbers.contains(&column)
     }
 
     pub fn json(text: &'a str, object: &'a [(String, serde_json::Value)]) -> Cells<'a> {
@@ -44,6 +69,7 @@ impl<'a> Cells<'a> {
         Cells {
             cells,
             text: Some(text),
+            numbers: Vec::new(),
         }
     }
 
@@ -115,6 +141,21 @@ pub(crate) struct Validator<'p> {
     needs_date: Vec<bool>,
     /// Facts multiplied by `times`: a negative value would turn a deduction into an award.
     times_base: Vec<bool>,
+    /// How bare percents (`0.85`, `85`) are read.
+    percents: Percents,
+}
+
+/// A problem already pushed to the row's list.
+struct Reported;
+
+/// How a percent written without `%` is read (`--percent`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Percents {
+    /// `85` is 85%; `0.85` (between 0 and 1) is ambiguous, an error naming the row.
+    #[default]
+    Written,
+    /// Every bare value is a fraction: `0.85` is 85%.
+    Fraction,
 }
 
 /// One problem of a row, before it is turned into a diagnostic.
@@ -129,6 +170,45 @@ struct Problem {
 }
 
 impl<'p> Validator<'p> {
+    /// A percent as the row means it. `85%` and `85` are 85%; a spreadsheet number at most 1
+    /// is the fraction Excel stores (0.85 is 85%); a bare `0.85` in a text file could be 85%
+    /// or 0.85%, so it is an error unless `--percent fraction` says bare values are fractions.
+    /// `Err(Reported)` when ambiguous: the problem is pushed already.
+    fn percent(
+        &self,
+        text: &str,
+        n: Decimal,
+        kind: NumberKind,
+        spreadsheet: bool,
+        column: &str,
+        problems: &mut Vec<Problem>,
+    ) -> Result<Decimal, Reported> {
+        if kind != NumberKind::Percent || text.trim_end().ends_with(['%', '％']) {
+            return Ok(n);
+        }
+        let fraction = n > Decimal::ZERO && n <= Decimal::ONE;
+        if (spreadsheet && fraction) || self.percents == Percents::Fraction {
+            // INVARIANT: a parsed cell has at most 28 digits; ×100 of a value ≤ 1 (or of a
+            // bare fraction, at most 28 digits) stays within range, else it is reported.
+            return n.checked_mul(Decimal::ONE_HUNDRED).ok_or(Reported);
+        }
+        if fraction {
+            let as_percent = (n * Decimal::ONE_HUNDRED).normalize();
+            problems.push(Problem {
+                missing_column: None,
+                code: Code::AmbiguousPercent,
+                column: Some(column.to_string()),
+                message: format!("`{}` is a percent without `%`: {as_percent}% or {}%?", short(text), n.normalize()),
+                label: "ambiguous".to_string(),
+                help: Some(format!(
+                    "write `{as_percent}%`; or, if every bare percent of the file is a fraction (as spreadsheets store them), run with `--percent fraction`"
+                )),
+            });
+            return Err(Reported);
+        }
+        Ok(n)
+    }
+
     /// Counts, percents and points are never negative; a number only when `times` multiplies it.
     fn may_not_be_negative(&self, decl: &ir::Fact, kind: NumberKind) -> bool {
         kind != NumberKind::Number
@@ -138,7 +218,11 @@ impl<'p> Validator<'p> {
                 .is_some_and(|&i| self.times_base[i])
     }
 
-    pub fn new(policy: &'p ir::Policy, units: Option<&'p HashSet<String>>) -> Validator<'p> {
+    pub fn new(
+        policy: &'p ir::Policy,
+        units: Option<&'p HashSet<String>>,
+        percents: Percents,
+    ) -> Validator<'p> {
         let facts = policy
             .facts
             .iter()
@@ -167,6 +251,7 @@ impl<'p> Validator<'p> {
             units,
             needs_date,
             times_base,
+            percents,
         }
     }
 
@@ -363,8 +448,11 @@ impl<'p> Validator<'p> {
             },
             Shape::Measure(kind) => match text {
                 None => need(problems),
-                Some(t) => match number_of_kind(t, *kind) {
-                    Some(n)
+                Some(t) => match number_of_kind(t, *kind)
+                    .map(|n| self.percent(t, n, *kind, cells.is_number("value"), "value", problems))
+                {
+                    Some(Err(Reported)) => None,
+                    Some(Ok(n))
                         if n.is_sign_negative()
                             && !n.is_zero()
                             && self.may_not_be_negative(decl, *kind) =>
@@ -372,7 +460,7 @@ impl<'p> Validator<'p> {
                         problems.push(negative("value", t, decl, *kind));
                         None
                     }
-                    Some(n) => Some(Value::Number(n)),
+                    Some(Ok(n)) => Some(Value::Number(n)),
                     None => {
                         problems.push(bad_number("value", t, kind_words(*kind)));
                         None
@@ -457,8 +545,13 @@ impl<'p> Validator<'p> {
                     None
                 }
             },
-            (FieldKind::Number(kind), Some(t)) => match number_of_kind(t, *kind) {
-                Some(n) if n.is_sign_negative() && !n.is_zero() && *kind != NumberKind::Number => {
+            (FieldKind::Number(kind), Some(t)) => match number_of_kind(t, *kind)
+                .map(|n| self.percent(t, n, *kind, cells.is_number(&f.name), &f.name, problems))
+            {
+                Some(Err(Reported)) => None,
+                Some(Ok(n))
+                    if n.is_sign_negative() && !n.is_zero() && *kind != NumberKind::Number =>
+                {
                     problems.push(bad_number(
                         &f.name,
                         t,
@@ -466,7 +559,7 @@ impl<'p> Validator<'p> {
                     ));
                     None
                 }
-                Some(n) => Some(Value::Number(n)),
+                Some(Ok(n)) => Some(Value::Number(n)),
                 None => {
                     problems.push(bad_number(&f.name, t, kind_words(*kind)));
                     None
@@ -634,9 +727,24 @@ fn number_of_kind(text: &str, kind: NumberKind) -> Option<Decimal> {
     (kind != NumberKind::Count || n.fract().is_zero()).then_some(n)
 }
 
-/// An exact decimal; with `percent`, a trailing `%` is allowed.
+/// An exact decimal; with `percent`, a trailing `%` is allowed. Excel's and WPS's export
+/// quirks are read: full-width digits and signs (`８５．５％`), and thousands separators
+/// (`1,234.5`, only in groups of three).
 pub(crate) fn parse_number(text: &str, percent: bool) -> Option<Decimal> {
-    let t = text.trim();
+    let half: String = text
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '．' => '.',
+            '－' | '−' => '-',
+            '＋' => '+',
+            '，' => ',',
+            c => c,
+        })
+        .collect();
+    let t = without_thousands(&half)?;
+    let t = t.as_str();
     let t = match t.strip_suffix(['%', '％']) {
         Some(number) if percent => number.trim_end(),
         _ => t,
@@ -651,6 +759,26 @@ pub(crate) fn parse_number(text: &str, percent: bool) -> Option<Decimal> {
     }
     // Exactly, or not at all: `from_str` would round a long value without a word.
     Decimal::from_str_exact(t).ok()
+}
+
+/// `1,234,567.5` as `1234567.5`; a comma anywhere else (`1,23`) is no number.
+fn without_thousands(text: &str) -> Option<String> {
+    if !text.contains(',') {
+        return Some(text.to_string());
+    }
+    let (sign, rest) = match text.strip_prefix(['-', '+']) {
+        Some(r) => (&text[..1], r),
+        None => ("", text),
+    };
+    let (whole, tail) = match rest.find(['.', '%', '％']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let groups: Vec<&str> = whole.split(',').collect();
+    let ok = groups.first().is_some_and(|g| (1..=3).contains(&g.len()))
+        && groups[1..].iter().all(|g| g.len() == 3)
+        && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_digit()));
+    ok.then(|| format!("{sign}{}{tail}", groups.concat()))
 }
 
 /// `2021-03-04`, `2021/3/4`, `2021.3.4` or `2021年3月4日`, optionally followed by a time.
