@@ -25,6 +25,9 @@ pub struct Policy {
     pub total: Option<Decimal>,
     /// The declared sum of the bonus sections' worth.
     pub bonus: Option<Decimal>,
+    /// Most of its lines are written in Chinese: reports use Chinese headers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub chinese: bool,
     /// The declared assessed units (empty: taken from `--units` or the facts).
     pub units: Vec<String>,
     /// Offices that assess but are not assessed.

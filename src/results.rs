@@ -14,6 +14,8 @@ pub struct Results {
     pub source: String,
     /// Units, ranked (ties by name).
     pub units: Vec<UnitResult>,
+    /// The policy is written in Chinese: reports speak Chinese too.
+    pub chinese: bool,
 }
 
 /// One unit's scores.

@@ -213,6 +213,10 @@ fn run_case(dir: &Path, policy_file: &str) -> (Option<String>, Vec<String>) {
         .iter()
         .map(|d| d.code.as_str().to_string())
         .collect();
-    let csv = scored.results.map(|r| kaohe::report::csv(&r).expect("csv"));
+    // The rows, not the header: a Chinese policy's report has Chinese headings.
+    let csv = scored.results.map(|r| {
+        let csv = kaohe::report::csv(&r).expect("csv");
+        csv.lines().skip(1).collect::<Vec<_>>().join("\n")
+    });
     (csv, codes)
 }

@@ -121,9 +121,12 @@ fn a_new_output_gets_the_umask_mode_and_a_replaced_one_keeps_its_mode() {
     );
     assert_eq!(code, 0);
     assert_eq!(mode("old.csv"), 0o640);
-    assert!(std::fs::read_to_string(dir.path().join("old.csv"))
-        .expect("old")
-        .starts_with("rank,"));
+    assert!(
+        std::fs::read_to_string(dir.path().join("old.csv"))
+            .expect("old")
+            .starts_with("\u{feff}rank,"),
+        "a CSV file starts with a BOM, for Excel"
+    );
 
     std::fs::set_permissions(
         dir.path().join("p.policy"),

@@ -97,6 +97,7 @@ pub fn check(policy: &ast::Policy, sources: &SourceMap) -> Checked {
             sha256: format!("{:x}", Sha256::digest(text.as_bytes())),
         },
         name: header.name,
+        chinese: mostly_chinese(text),
         year: cx.scope.year,
         total: header.total.map(|(v, _)| v),
         bonus: header.bonus.map(|(v, _)| v),
@@ -113,6 +114,20 @@ pub fn check(policy: &ast::Policy, sources: &SourceMap) -> Checked {
         policy: Some(compiled),
         diagnostics,
     }
+}
+
+/// Whether most lines of code of a policy are written in the Chinese surface form.
+fn mostly_chinese(text: &str) -> bool {
+    let code: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    let chinese = code
+        .iter()
+        .filter(|l| crate::parse::is_chinese_line(l))
+        .count();
+    chinese * 2 > code.len()
 }
 
 /// Policy-wide settings, for the totals check.

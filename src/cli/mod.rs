@@ -4,6 +4,7 @@ mod compile;
 mod run;
 
 use std::io::IsTerminal;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -56,9 +57,10 @@ pub enum Command {
         /// The fact files and units.
         #[command(flatten)]
         facts: FactArgs,
-        /// How to print the results.
-        #[arg(long, value_enum, default_value_t = RunFormat::Table)]
-        format: RunFormat,
+        /// How to print the results; by default as `-o`'s extension says (`.csv`, `.json`,
+        /// `.xlsx`, `.html`), else a table.
+        #[arg(long, value_enum)]
+        format: Option<RunFormat>,
         /// Write the results to a file (atomically) instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
@@ -143,6 +145,25 @@ pub enum RunFormat {
     Csv,
     /// JSON, every number a decimal string.
     Json,
+    /// An Excel workbook: the ranking, one sheet per section, every deduction and award.
+    Xlsx,
+    /// One self-contained HTML page: the ranking, a chart by section, every unit's receipt.
+    Html,
+}
+
+impl RunFormat {
+    /// The format a file name's extension asks for, if any.
+    pub fn of_path(path: &Path) -> Option<RunFormat> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "csv" => RunFormat::Csv,
+            "json" => RunFormat::Json,
+            "xlsx" => RunFormat::Xlsx,
+            "html" | "htm" => RunFormat::Html,
+            "txt" => RunFormat::Table,
+            _ => return None,
+        })
+    }
 }
 
 /// How `explain` prints.
@@ -280,7 +301,17 @@ pub fn execute(cli: Cli) -> Outcome {
             format,
         } => run::explain(&policy, &facts, &unit, format, ui, &mut out, &mut err),
     };
-    result.unwrap_or(Outcome::Failure)
+    result.unwrap_or_else(|e| {
+        // Writing to a closed pipe is the reader's choice; anything else is said.
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: {}",
+                crate::diagnostic::escape_controls(&e.to_string().to_lowercase())
+            );
+        }
+        Outcome::Failure
+    })
 }
 
 /// Reads a policy file into the source map.

@@ -17,12 +17,15 @@ use crate::span::SourceMap;
 pub(super) fn run(
     policy: &Path,
     args: &FactArgs,
-    format: RunFormat,
+    format: Option<RunFormat>,
     output: Option<&Path>,
     ui: Ui,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<Outcome> {
+    let format = format
+        .or_else(|| output.and_then(RunFormat::of_path))
+        .unwrap_or(RunFormat::Table);
     let mut sources = SourceMap::new();
     let mut inputs: Vec<&Path> = vec![policy];
     inputs.extend(args.facts.iter().map(PathBuf::as_path));
@@ -37,18 +40,57 @@ pub(super) fn run(
     let Some(compiled) = policy_of(policy, &mut sources, ui, err)? else {
         return Ok(Outcome::Failure);
     };
-    let Some(results) = evaluate(&compiled, args, None, &mut sources, ui, err)? else {
+    if format == RunFormat::Xlsx && output.is_none() {
+        let d = Diagnostic::error(Code::Io, "an Excel workbook is not for the terminal")
+            .with_help("write it to a file: `-o results.xlsx`")
+            .zh(
+                "Excel 工作簿不能输出到终端",
+                &[],
+                Some("请写到文件：`-o 结果.xlsx`"),
+            );
+        write!(err, "{}", super::render(&[d], &sources, ui))?;
+        return Ok(Outcome::Failure);
+    }
+    // Reports with every receipt keep the rows behind every rule of every unit.
+    let receipts = matches!(format, RunFormat::Xlsx | RunFormat::Html);
+    let Some(results) = evaluate(
+        &compiled,
+        args,
+        receipts.then_some(Trace::All),
+        &mut sources,
+        ui,
+        err,
+    )?
+    else {
         return Ok(Outcome::Failure);
     };
-    let text = match format {
-        RunFormat::Table => report::table(&results),
-        RunFormat::Csv => report::csv(&results).map_err(std::io::Error::other)?,
+    let bytes: Vec<u8> = match format {
+        RunFormat::Table => report::table(&results).into_bytes(),
+        RunFormat::Csv => {
+            let csv = report::csv(&results).map_err(std::io::Error::other)?;
+            // A file gets a BOM, or Excel on Chinese Windows shows mojibake; a pipe, a FIFO or
+            // `/dev/stdout` does not.
+            let file = output.is_some_and(|p| std::fs::metadata(p).map_or(true, |m| m.is_file()));
+            let bom = if file { "\u{feff}" } else { "" };
+            format!("{bom}{csv}").into_bytes()
+        }
         RunFormat::Json => format!(
             "{}\n",
             serde_json::to_string_pretty(&report::json(&results))?
-        ),
+        )
+        .into_bytes(),
+        RunFormat::Xlsx => report::xlsx(&results).map_err(std::io::Error::other)?,
+        RunFormat::Html => report::html(&results)
+            .map_err(std::io::Error::other)?
+            .into_bytes(),
     };
-    emit(&text, output, &inputs, &sources, ui, out, err)
+    emit(&bytes, output, &inputs, &sources, ui, out, err)
+}
+
+/// Which rows a run keeps behind each rule: one unit's (`explain`) or every unit's (full reports).
+enum Trace<'u> {
+    Unit(&'u str),
+    All,
 }
 
 pub(super) fn explain(
@@ -82,7 +124,15 @@ pub(super) fn explain(
         write!(err, "{}", super::render(&[d], &sources, ui))?;
         return Ok(Outcome::Failure);
     };
-    let Some(traced) = evaluate(&compiled, args, Some(unit), &mut sources, ui, err)? else {
+    let Some(traced) = evaluate(
+        &compiled,
+        args,
+        Some(Trace::Unit(unit)),
+        &mut sources,
+        ui,
+        err,
+    )?
+    else {
         return Ok(Outcome::Failure);
     };
     let Some(mut detail) = traced.units.into_iter().find(|u| u.unit == unit) else {
@@ -104,11 +154,11 @@ pub(super) fn explain(
             serde_json::to_string_pretty(&report::explain_json(&all, &detail, of))?
         ),
     };
-    emit(&text, None, &[], &sources, ui, out, err)
+    emit(text.as_bytes(), None, &[], &sources, ui, out, err)
 }
 
 fn emit(
-    text: &str,
+    text: &[u8],
     output: Option<&Path>,
     inputs: &[&Path],
     sources: &SourceMap,
@@ -117,7 +167,7 @@ fn emit(
     err: &mut impl Write,
 ) -> std::io::Result<Outcome> {
     match output {
-        Some(path) => match crate::output::write(path, text.as_bytes(), inputs) {
+        Some(path) => match crate::output::write(path, text, inputs) {
             Ok(()) => Ok(Outcome::Success),
             Err(d) => {
                 write!(err, "{}", super::render(&[d], sources, ui))?;
@@ -125,7 +175,7 @@ fn emit(
             }
         },
         None => {
-            out.write_all(text.as_bytes())?;
+            out.write_all(text)?;
             Ok(Outcome::Success)
         }
     }
@@ -181,7 +231,7 @@ fn policy_of(
 fn evaluate(
     policy: &ir::Policy,
     args: &FactArgs,
-    only_unit: Option<&str>,
+    trace: Option<Trace>,
     sources: &mut SourceMap,
     ui: Ui,
     err: &mut impl Write,
@@ -213,7 +263,11 @@ fn evaluate(
         files: &args.facts,
         units,
         strict: args.strict,
-        explain: only_unit,
+        explain: match trace {
+            Some(Trace::Unit(u)) => Some(u),
+            _ => None,
+        },
+        trace_all: matches!(trace, Some(Trace::All)),
         groups,
         previous: previous.as_ref(),
         percents: match args.percent {
@@ -224,7 +278,7 @@ fn evaluate(
     };
     let Scored { results, problems } = eval::score(policy, &run, sources);
     // An explanation's second pass has already reported everything once.
-    if only_unit.is_none() || results.is_none() {
+    if !matches!(trace, Some(Trace::Unit(_))) || results.is_none() {
         write!(err, "{}", super::render(&problems.diagnostics, sources, ui))?;
         let unlisted = problems.unlisted_errors + problems.unlisted_warnings;
         if unlisted > 0 {

@@ -36,6 +36,8 @@ pub struct Run<'a> {
     pub strict: bool,
     /// Keep only this unit's rows, with the rows behind each rule (for explanations).
     pub explain: Option<&'a str>,
+    /// Keep the rows behind each rule of every unit (for reports with every receipt).
+    pub trace_all: bool,
     /// Each unit's ranking group (the units file's `group` column); empty: one group.
     pub groups: std::collections::HashMap<String, String>,
     /// Last year's results, for prizes by improvement.
@@ -61,7 +63,7 @@ pub fn score(policy: &ir::Policy, run: &Run, sources: &mut crate::span::SourceMa
     let allowed: Option<std::collections::HashSet<String>> =
         run.units.as_ref().map(|u| u.iter().cloned().collect());
     let files: Vec<String> = run.files.iter().map(|p| p.display().to_string()).collect();
-    let trace = run.explain.is_some();
+    let trace = run.explain.is_some() || run.trace_all;
     let mut evaluator = Evaluator::new(policy, run.units.clone(), files, trace);
     let input = crate::facts::Input {
         policy,

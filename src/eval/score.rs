@@ -19,6 +19,7 @@ pub(super) fn results(e: &Evaluator) -> Result<Results, String> {
     crate::outcome::rank(&mut units);
     Ok(Results {
         policy: e.policy.name.clone(),
+        chinese: e.policy.chinese,
         source: e.policy.source.name.clone(),
         units,
     })

@@ -1,6 +1,8 @@
 //! Stage 6 of the pipeline: [`Results`] → what people and programs read: a table, CSV, JSON, or an explanation.
 
 mod explain;
+mod html;
+mod xlsx;
 
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 use rust_decimal::Decimal;
@@ -9,6 +11,8 @@ use serde_json::{json, Value};
 use crate::results::{Results, RuleResult, SectionResult, UnitResult};
 
 pub use explain::{explain_json, explain_text};
+pub use html::html;
+pub use xlsx::xlsx;
 
 /// A decimal as people write it: no trailing zeros (`97.5`, `100`).
 pub fn number(d: Decimal) -> String {
@@ -21,11 +25,12 @@ pub fn table(results: &Results) -> String {
     t.load_preset(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled);
     let shown = Shown::of(results);
+    let words = Words::of(results);
     let sections = results.units.first().map_or(&[][..], |u| &u.sections[..]);
-    let mut header = shown.head();
+    let mut header = shown.head(&words);
     header.extend(sections.iter().map(section_heading));
     if shown.prizes {
-        header.push("prizes".to_string());
+        header.push(words.prizes.to_string());
     }
     t.set_header(header);
     for u in &results.units {
@@ -48,16 +53,53 @@ pub fn table(results: &Results) -> String {
     crate::diagnostic::escape_controls(&format!("{t}\n")).into_owned()
 }
 
+/// The words of a report's headings, in the policy's language.
+pub(crate) struct Words {
+    pub rank: &'static str,
+    pub unit: &'static str,
+    pub group: &'static str,
+    pub total: &'static str,
+    pub grade: &'static str,
+    pub veto: &'static str,
+    pub prizes: &'static str,
+}
+
+impl Words {
+    pub(crate) fn of(results: &Results) -> Words {
+        if results.chinese {
+            Words {
+                rank: "名次",
+                unit: "单位",
+                group: "类别",
+                total: "总分",
+                grade: "等次",
+                veto: "一票否决",
+                prizes: "奖项",
+            }
+        } else {
+            Words {
+                rank: "rank",
+                unit: "unit",
+                group: "group",
+                total: "total",
+                grade: "grade",
+                veto: "veto",
+                prizes: "prizes",
+            }
+        }
+    }
+}
+
 /// Which outcome columns a report shows: those some unit has.
-struct Shown {
-    group: bool,
-    grade: bool,
-    veto: bool,
-    prizes: bool,
+pub(crate) struct Shown {
+    pub group: bool,
+    pub grade: bool,
+    pub veto: bool,
+    pub prizes: bool,
 }
 
 impl Shown {
-    fn of(results: &Results) -> Shown {
+    pub(crate) fn of(results: &Results) -> Shown {
         Shown {
             group: results.units.iter().any(|u| u.group.is_some()),
             grade: results.units.iter().any(|u| u.grade.is_some()),
@@ -66,18 +108,18 @@ impl Shown {
         }
     }
 
-    /// `rank, unit, [group], total, [grade]`.
-    fn head(&self) -> Vec<String> {
-        let mut h = vec!["rank".to_string(), "unit".to_string()];
+    /// `rank, unit, [group], total, [grade], [veto]`, in the policy's language.
+    pub(crate) fn head(&self, w: &Words) -> Vec<String> {
+        let mut h = vec![w.rank.to_string(), w.unit.to_string()];
         if self.group {
-            h.push("group".to_string());
+            h.push(w.group.to_string());
         }
-        h.push("total".to_string());
+        h.push(w.total.to_string());
         if self.grade {
-            h.push("grade".to_string());
+            h.push(w.grade.to_string());
         }
         if self.veto {
-            h.push("veto".to_string());
+            h.push(w.veto.to_string());
         }
         h
     }
@@ -129,10 +171,11 @@ pub fn csv(results: &Results) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let sections = results.units.first().map_or(&[][..], |u| &u.sections[..]);
     let shown = Shown::of(results);
-    let mut header = shown.head();
+    let words = Words::of(results);
+    let mut header = shown.head(&words);
     header.extend(sections.iter().map(|s| s.name.clone()));
     if shown.prizes {
-        header.push("prizes".to_string());
+        header.push(words.prizes.to_string());
     }
     w.write_record(header.iter().map(|h| cell(h)))?;
     for u in &results.units {
