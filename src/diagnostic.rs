@@ -417,7 +417,12 @@ pub fn render_in(
             Severity::Warning => ReportKind::Warning,
         };
         let Some(primary) = d.span() else {
-            out.extend(plain(d).into_bytes());
+            let zh = if in_chinese(d, sources, language) {
+                d.zh.as_deref()
+            } else {
+                None
+            };
+            out.extend(plain(d, zh).into_bytes());
             continue;
         };
         let config = Config::default()
@@ -458,7 +463,7 @@ pub fn render_in(
         }
         let mut one = Vec::new();
         if report.finish().write(&mut cache, &mut one).is_err() {
-            out.extend(plain(d).into_bytes());
+            out.extend(plain(d, zh).into_bytes());
             continue;
         }
         let text = String::from_utf8_lossy(&one);
@@ -556,13 +561,16 @@ fn display_safe(text: &str) -> std::borrow::Cow<'_, str> {
         .into()
 }
 
-fn plain(d: &Diagnostic) -> String {
-    let kind = match d.severity {
-        Severity::Error => "Error",
-        Severity::Warning => "Warning",
+fn plain(d: &Diagnostic, zh: Option<&Chinese>) -> String {
+    let kind = match (d.severity, zh.is_some()) {
+        (Severity::Error, false) => "Error",
+        (Severity::Warning, false) => "Warning",
+        (Severity::Error, true) => "错误",
+        (Severity::Warning, true) => "警告",
     };
-    let mut s = format!("[{}] {kind}: {}\n", d.code, d.message);
-    if let Some(help) = &d.help {
+    let message = zh.map_or(&d.message, |z| &z.message);
+    let mut s = format!("[{}] {kind}: {message}\n", d.code);
+    if let Some(help) = zh.map_or(d.help.as_ref(), |z| z.help.as_ref()) {
         s.push_str(&format!("  help: {help}\n"));
     }
     for note in &d.notes {

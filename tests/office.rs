@@ -82,9 +82,15 @@ fn percents_written_as_fractions_are_an_error_unless_the_run_says_so() {
     assert_eq!(code, 1);
     assert_eq!(stdout, "");
     assert_eq!(stderr.matches("[E074]").count(), 4, "{stderr}");
+    // The policy is Chinese: so are the diagnostics about its fact files.
     assert!(
-        stderr.contains("`0.765` is a percent without `%`: 76.5% or 0.765%?"),
+        stderr.contains("`0.765` 是没有 `%` 的百分比：76.5% 还是 0.765%？"),
         "{stderr}"
+    );
+    let (_, _, english) = score("facts-fractions.csv", &["--lang", "en"]);
+    assert!(
+        english.contains("`0.765` is a percent without `%`: 76.5% or 0.765%?"),
+        "{english}"
     );
     let (code, stdout, stderr) = score("facts-fractions.csv", &["--percent", "fraction"]);
     assert_eq!(code, 0, "{stderr}");
@@ -121,8 +127,8 @@ fn a_sheet_is_chosen_by_name_and_a_wrong_name_suggests_one() {
     assert_eq!(totals(&stdout), expected());
     let (code, _, stderr) = score("facts.xlsx", &["--sheet", "2021"]);
     assert_eq!(code, 1);
-    assert!(stderr.contains("has no sheet `2021`"), "{stderr}");
-    assert!(stderr.contains("`--sheet 2021年`"), "{stderr}");
+    assert!(stderr.contains("中没有工作表 `2021`"), "{stderr}");
+    assert!(stderr.contains("是否想写 `--sheet 2021年`？"), "{stderr}");
 }
 
 #[test]

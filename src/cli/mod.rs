@@ -202,6 +202,19 @@ pub(crate) struct Ui {
     language: crate::diagnostic::Language,
 }
 
+impl Ui {
+    /// For diagnostics about fact files: the policy's language unless `--lang` said one.
+    fn for_policy(self, policy: &crate::ir::Policy) -> Ui {
+        use crate::diagnostic::Language;
+        let language = match self.language {
+            Language::Auto if policy.chinese => Language::Zh,
+            Language::Auto => Language::En,
+            chosen => chosen,
+        };
+        Ui { language, ..self }
+    }
+}
+
 /// Renders diagnostics as the command line asked.
 fn render(diagnostics: &[Diagnostic], sources: &SourceMap, ui: Ui) -> String {
     crate::diagnostic::render_in(diagnostics, sources, ui.color, ui.language)

@@ -277,6 +277,8 @@ fn evaluate(
         sheet: args.sheet.as_deref(),
     };
     let Scored { results, problems } = eval::score(policy, &run, sources);
+    // Diagnostics about fact files speak the policy's language.
+    let ui = ui.for_policy(policy);
     // An explanation's second pass has already reported everything once.
     if !matches!(trace, Some(Trace::Unit(_))) || results.is_none() {
         write!(err, "{}", super::render(&problems.diagnostics, sources, ui))?;

@@ -6,6 +6,7 @@
 //! reported (the listing is capped, the rest counted), and the caller scores
 //! nothing when any row was bad.
 
+mod problem;
 mod read;
 mod sheet;
 mod validate;

@@ -284,7 +284,7 @@ pub(super) fn duplicate_column(
 fn row_text(record: &csv::StringRecord) -> String {
     record
         .iter()
-        .map(|c| super::validate::shown(c).into_owned())
+        .map(|c| super::problem::shown(c).into_owned())
         .collect::<Vec<_>>()
         .join(",")
 }
@@ -340,10 +340,10 @@ fn unclosed_quote(
     let before: String = record
         .iter()
         .take(at)
-        .map(|c| format!("{},", super::validate::shown(c)))
+        .map(|c| format!("{},", super::problem::shown(c)))
         .collect();
     let first = cell.lines().next().unwrap_or("");
-    let text = format!("{before}\"{}", super::validate::shown(first));
+    let text = format!("{before}\"{}", super::problem::shown(first));
     let start = before.len();
     let len = text.len();
     let snippet = file.sources.add_snippet(file.name, text, line as u32);

@@ -48,22 +48,28 @@ pub(super) fn read_sheet(path: &Path, file: &mut FileContext, sink: &mut impl Fn
             .map(|n| format!("`{n}`"))
             .collect::<Vec<_>>()
             .join(", ");
-        let help = match wanted
-            .and_then(|w| crate::check::suggest_name(w, names.iter().map(String::as_str)))
-        {
-            Some(s) => format!("did you mean `--sheet {s}`?"),
-            None => format!("its sheets are {list}"),
+        let suggestion =
+            wanted.and_then(|w| crate::check::suggest_name(w, names.iter().map(String::as_str)));
+        let (help, zh_help) = match suggestion {
+            Some(s) => (
+                format!("did you mean `--sheet {s}`?"),
+                format!("是否想写 `--sheet {s}`？"),
+            ),
+            None => (
+                format!("its sheets are {list}"),
+                format!("其工作表为 {list}"),
+            ),
         };
         return file.problems.push(
             Diagnostic::error(
                 Code::MalformedFile,
                 format!("`{}` has no sheet `{}`", file.name, wanted.unwrap_or("")),
             )
-            .with_help(help.clone())
+            .with_help(help)
             .zh(
                 format!("`{}` 中没有工作表 `{}`", file.name, wanted.unwrap_or("")),
                 &[],
-                Some(&help),
+                Some(&zh_help),
             ),
         );
     };

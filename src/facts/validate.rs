@@ -5,10 +5,14 @@ use std::collections::{HashMap, HashSet};
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
+use super::problem::{
+    self, bad_date, bad_number, kind_words, missing, negative, outside_year, short, shown, Problem,
+    Reported,
+};
 use super::read::FileContext;
 use super::{Row, Value};
 use crate::check::suggest_name;
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::Code;
 use crate::ir::{self, FieldKind, NumberKind, Shape};
 
 /// The cells of one raw row, from CSV, JSON Lines or a spreadsheet.
@@ -145,9 +149,6 @@ pub(crate) struct Validator<'p> {
     percents: Percents,
 }
 
-/// A problem already pushed to the row's list.
-struct Reported;
-
 /// How a percent written without `%` is read (`--percent`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Percents {
@@ -156,17 +157,6 @@ pub enum Percents {
     Written,
     /// Every bare value is a fraction: `0.85` is 85%.
     Fraction,
-}
-
-/// One problem of a row, before it is turned into a diagnostic.
-struct Problem {
-    code: Code,
-    /// For a missing column: its name.
-    missing_column: Option<String>,
-    column: Option<String>,
-    message: String,
-    label: String,
-    help: Option<String>,
 }
 
 impl<'p> Validator<'p> {
@@ -194,16 +184,7 @@ impl<'p> Validator<'p> {
         }
         if fraction {
             let as_percent = (n * Decimal::ONE_HUNDRED).normalize();
-            problems.push(Problem {
-                missing_column: None,
-                code: Code::AmbiguousPercent,
-                column: Some(column.to_string()),
-                message: format!("`{}` is a percent without `%`: {as_percent}% or {}%?", short(text), n.normalize()),
-                label: "ambiguous".to_string(),
-                help: Some(format!(
-                    "write `{as_percent}%`; or, if every bare percent of the file is a fraction (as spreadsheets store them), run with `--percent fraction`"
-                )),
-            });
+            problems.push(problem::ambiguous_percent(column, text, n, as_percent));
             return Err(Reported);
         }
         Ok(n)
@@ -308,41 +289,17 @@ impl<'p> Validator<'p> {
             Some(name) => match self.facts.get(name) {
                 Some(&i) => Some(i),
                 None => {
-                    let help =
-                        match suggest_name(name, self.policy.facts.iter().map(|f| f.name.as_str()))
-                        {
-                            Some(s) => format!("did you mean `{s}`?"),
-                            None => {
-                                "the policy must declare every fact its fact files use".to_string()
-                            }
-                        };
-                    problems.push(Problem {
-                        missing_column: None,
-                        code: Code::FactNotDeclared,
-                        column: Some("fact".into()),
-                        message: format!("the policy declares no fact `{name}`"),
-                        label: "undeclared fact".into(),
-                        help: Some(help),
-                    });
+                    let suggestion =
+                        suggest_name(name, self.policy.facts.iter().map(|f| f.name.as_str()));
+                    problems.push(problem::undeclared_fact(name, suggestion));
                     None
                 }
             },
         };
         if let (Some(unit), Some(allowed)) = (unit, self.units) {
             if !allowed.contains(unit) {
-                let help = match suggest_name(unit, allowed.iter().map(String::as_str)) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => "assessed units are those of the policy's `units` or of `--units`"
-                        .to_string(),
-                };
-                problems.push(Problem {
-                    missing_column: None,
-                    code: Code::UnknownUnit,
-                    column: Some("unit".into()),
-                    message: format!("`{unit}` is not an assessed unit"),
-                    label: "unknown unit".into(),
-                    help: Some(help),
-                });
+                let suggestion = suggest_name(unit, allowed.iter().map(String::as_str));
+                problems.push(problem::unknown_unit(unit, suggestion));
             }
         }
         let (Some(unit), Some(fact)) = (unit, fact) else {
@@ -434,14 +391,7 @@ impl<'p> Validator<'p> {
                 Some(t) => match parse_bool(t) {
                     Some(b) => Some(Value::Bool(b)),
                     None => {
-                        problems.push(Problem {
-                            missing_column: None,
-                            code: Code::MalformedNumber,
-                            column: Some("value".into()),
-                            message: format!("`{t}` is not yes or no"),
-                            label: "expected true/false, yes/no or 是/否".into(),
-                            help: None,
-                        });
+                        problems.push(problem::not_yes_or_no(t));
                         None
                     }
                 },
@@ -472,17 +422,7 @@ impl<'p> Validator<'p> {
                 Some(t) => match parse_number(t, false) {
                     Some(n) if n >= *from && n <= *to => Some(Value::Number(n)),
                     Some(n) => {
-                        problems.push(Problem {
-                            missing_column: None,
-                            code: Code::OutOfRange,
-                            column: Some("value".into()),
-                            message: format!(
-                                "{} is outside `{}`'s range of {} to {}",
-                                n, decl.name, from, to
-                            ),
-                            label: format!("expected {from} to {to} points"),
-                            help: Some("the policy declares the range an assessor may give".into()),
-                        });
+                        problems.push(problem::out_of_range(n, &decl.name, *from, *to));
                         None
                     }
                     None => {
@@ -503,14 +443,7 @@ impl<'p> Validator<'p> {
     ) -> Option<Value> {
         let text = cells.get(&f.name);
         if text.is_none() && !cells.has_column(&f.name) {
-            problems.push(Problem {
-                code: Code::MissingColumn,
-                missing_column: Some(f.name.clone()),
-                column: None,
-                message: format!("`{}` has no `{}` column", file.name, f.name),
-                label: "this row needs it".into(),
-                help: Some(format!("add a `{}` column to the file's header", f.name)),
-            });
+            problems.push(problem::missing_column(file.name, &f.name));
             return None;
         }
         match (&f.kind, text) {
@@ -576,26 +509,8 @@ impl<'p> Validator<'p> {
                 if values.iter().any(|v| v == t) {
                     Some(Value::Text(t.to_string()))
                 } else {
-                    let help = match suggest_name(t, values.iter().map(String::as_str)) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => format!(
-                            "`{}` is one of {}",
-                            f.name,
-                            values
-                                .iter()
-                                .map(|v| format!("`{v}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    };
-                    problems.push(Problem {
-                        missing_column: None,
-                        code: Code::ValueOutsideSet,
-                        column: Some(f.name.clone()),
-                        message: format!("`{t}` is not a declared {}", f.name),
-                        label: "outside the declared set".into(),
-                        help: Some(help),
-                    });
+                    let suggestion = suggest_name(t, values.iter().map(String::as_str));
+                    problems.push(problem::outside_set(t, &f.name, values, suggestion));
                     None
                 }
             }
@@ -606,7 +521,7 @@ impl<'p> Validator<'p> {
     fn report(&self, cells: &Cells, line: u64, problems: Vec<Problem>, file: &mut FileContext) {
         if file.problems.full() {
             for p in problems {
-                file.problems.push(Diagnostic::error(p.code, p.message));
+                file.problems.push(p.diagnostic(None));
             }
             return;
         }
@@ -622,101 +537,8 @@ impl<'p> Validator<'p> {
                 .and_then(|i| ranges.get(i).copied())
                 .unwrap_or((0, text.len()));
             let span = file.sources.span(snippet, start, end);
-            let mut d = Diagnostic::error(p.code, p.message).with_label(span, p.label);
-            if let Some(help) = p.help {
-                d = d.with_help(help);
-            }
-            file.problems.push(d);
+            file.problems.push(p.diagnostic(Some(span)));
         }
-    }
-}
-
-fn missing(column: &str, why: &str) -> Problem {
-    Problem {
-        missing_column: None,
-        code: Code::MissingValue,
-        column: Some(column.to_string()),
-        message: format!("the row has no `{column}`"),
-        label: format!("`{column}` is empty"),
-        help: Some(why.to_string()),
-    }
-}
-
-fn bad_number(column: &str, text: &str, expected: &str) -> Problem {
-    Problem {
-        missing_column: None,
-        code: Code::MalformedNumber,
-        column: Some(column.to_string()),
-        message: format!("`{}` is not {expected}", short(text)),
-        label: format!("expected {expected}"),
-        help: Some("write numbers with digits and a decimal point, e.g. `2` or `76.5`".into()),
-    }
-}
-
-fn bad_date(column: &str, text: &str) -> Problem {
-    Problem {
-        missing_column: None,
-        code: Code::MalformedDate,
-        column: Some(column.to_string()),
-        message: format!("`{}` is not a date", short(text)),
-        label: "expected a date such as 2021-03-04".into(),
-        help: Some("write dates as year-month-day: `2021-03-04` (or `2021/3/4`)".into()),
-    }
-}
-
-fn outside_year(text: &str, year: i32) -> Problem {
-    Problem {
-        missing_column: None,
-        code: Code::OutsideYear,
-        column: Some("date".to_string()),
-        message: format!("`{text}` is outside the policy's year {year}"),
-        label: format!("not in {year}"),
-        help: Some(format!(
-            "a row of another year belongs to that year's assessment: remove it, or correct its date to {year}"
-        )),
-    }
-}
-
-/// A negative value where none can be: a count, a percent, points, or a number multiplied by `times`.
-fn negative(column: &str, text: &str, decl: &ir::Fact, kind: NumberKind) -> Problem {
-    let why = if kind == NumberKind::Number {
-        format!(
-            "`{}` is multiplied by `times`: a negative value would turn a deduction into an award",
-            decl.name
-        )
-    } else {
-        format!("{} cannot be negative", kind_words(kind))
-    };
-    Problem {
-        missing_column: None,
-        code: Code::NegativeValue,
-        column: Some(column.to_string()),
-        message: format!("`{}` is negative", short(text)),
-        label: "a negative value".to_string(),
-        help: Some(format!("{why}; check the sign of the value")),
-    }
-}
-
-/// A cell as a snippet shows it: control characters (a terminal's escape sequences) as `\u{…}`.
-pub(crate) fn shown(text: &str) -> std::borrow::Cow<'_, str> {
-    crate::diagnostic::escape_controls(text)
-}
-
-/// At most a few dozen characters of a value, for messages: a 10 MB cell is not quoted whole.
-pub(crate) fn short(text: &str) -> std::borrow::Cow<'_, str> {
-    const MAX: usize = 40;
-    match text.char_indices().nth(MAX) {
-        Some((i, _)) => format!("{}…", &text[..i]).into(),
-        None => text.into(),
-    }
-}
-
-fn kind_words(kind: NumberKind) -> &'static str {
-    match kind {
-        NumberKind::Count => "a whole number",
-        NumberKind::Number => "a number",
-        NumberKind::Percent => "a percent",
-        NumberKind::Points => "a number of points",
     }
 }
 
