@@ -170,3 +170,44 @@ fn the_html_report_renders_every_unit_in_a_real_browser() {
         png.len()
     );
 }
+
+#[test]
+fn every_receipt_at_once_as_text_html_or_a_workbook() {
+    let dir = tempfile::tempdir().expect("dir");
+    for (file, check) in [
+        ("receipts.txt", "组织人事处: "),
+        (
+            "receipts.html",
+            "<section class=\"receipt\"><h2>组织人事处</h2>",
+        ),
+    ] {
+        let out = dir.path().join(file);
+        let o = Command::cargo_bin("kaohe")
+            .expect("kaohe")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "explain", POLICY, "--units", UNITS, "--facts", FACTS, "--all", "-o",
+            ])
+            .arg(&out)
+            .output()
+            .expect("kaohe runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let text = std::fs::read_to_string(&out).expect("written");
+        assert!(text.contains(check), "{file}");
+        // Every unit has its receipt; a rule that gave nothing says why.
+        assert_eq!(text.matches(" points, rank ").count(), 18, "{file}");
+    }
+    let o = Command::cargo_bin("kaohe")
+        .expect("kaohe")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "explain", POLICY, "--facts", FACTS, "--all", "--unit", "工会",
+        ])
+        .output()
+        .expect("kaohe runs");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "--all and --unit exclude each other"
+    );
+}

@@ -73,11 +73,17 @@ pub enum Command {
         #[command(flatten)]
         facts: FactArgs,
         /// The unit to explain.
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        unit: Option<String>,
+        /// Every unit's receipt at once: `-o receipts.html`, `.xlsx` or `.txt`.
         #[arg(long)]
-        unit: String,
+        all: bool,
         /// How to print the explanation.
         #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
         format: ExplainFormat,
+        /// Write the receipts to a file (`.html`, `.xlsx`, `.txt`) instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
     /// Write a policy in canonical form, in English or Chinese, comments kept.
     Fmt {
@@ -311,8 +317,13 @@ pub fn execute(cli: Cli) -> Outcome {
             policy,
             facts,
             unit,
+            all: _,
             format,
-        } => run::explain(&policy, &facts, &unit, format, ui, &mut out, &mut err),
+            output,
+        } => match unit {
+            Some(unit) => run::explain(&policy, &facts, &unit, format, ui, &mut out, &mut err),
+            None => run::explain_all(&policy, &facts, output.as_deref(), ui, &mut out, &mut err),
+        },
     };
     result.unwrap_or_else(|e| {
         // Writing to a closed pipe is the reader's choice; anything else is said.

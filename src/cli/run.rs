@@ -23,6 +23,20 @@ pub(super) fn run(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<Outcome> {
+    run_as(policy, args, format, output, Receipts::Report, ui, out, err)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_as(
+    policy: &Path,
+    args: &FactArgs,
+    format: Option<RunFormat>,
+    output: Option<&Path>,
+    receipts: Receipts,
+    ui: Ui,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> std::io::Result<Outcome> {
     let format = format
         .or_else(|| output.and_then(RunFormat::of_path))
         .unwrap_or(RunFormat::Table);
@@ -52,11 +66,11 @@ pub(super) fn run(
         return Ok(Outcome::Failure);
     }
     // Reports with every receipt keep the rows behind every rule of every unit.
-    let receipts = matches!(format, RunFormat::Xlsx | RunFormat::Html);
+    let traced = receipts == Receipts::Text || matches!(format, RunFormat::Xlsx | RunFormat::Html);
     let Some(results) = evaluate(
         &compiled,
         args,
-        receipts.then_some(Trace::All),
+        traced.then_some(Trace::All),
         &mut sources,
         ui,
         err,
@@ -65,6 +79,15 @@ pub(super) fn run(
         return Ok(Outcome::Failure);
     };
     let bytes: Vec<u8> = match format {
+        RunFormat::Table if receipts == Receipts::Text => {
+            let of = results.units.len();
+            let texts: Vec<String> = results
+                .units
+                .iter()
+                .map(|u| report::explain_text(&results, u, of))
+                .collect();
+            texts.join("\n").into_bytes()
+        }
         RunFormat::Table => report::table(&results).into_bytes(),
         RunFormat::Csv => {
             let csv = report::csv(&results).map_err(std::io::Error::other)?;
@@ -91,6 +114,40 @@ pub(super) fn run(
 enum Trace<'u> {
     Unit(&'u str),
     All,
+}
+
+/// Every unit's receipt at once: an HTML page, a workbook or text, as `-o`'s extension says.
+pub(super) fn explain_all(
+    policy: &Path,
+    args: &FactArgs,
+    output: Option<&Path>,
+    ui: Ui,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> std::io::Result<Outcome> {
+    let format = match output.and_then(RunFormat::of_path) {
+        Some(f @ (RunFormat::Html | RunFormat::Xlsx)) => Some(f),
+        _ => None,
+    };
+    run_as(
+        policy,
+        args,
+        format.or(Some(RunFormat::Table)),
+        output,
+        Receipts::Text,
+        ui,
+        out,
+        err,
+    )
+}
+
+/// How a run's results are written: as the format says, or every unit's receipt as text.
+#[derive(Clone, Copy, PartialEq)]
+enum Receipts {
+    /// The format's own report.
+    Report,
+    /// Every unit's text receipt, one after another.
+    Text,
 }
 
 pub(super) fn explain(

@@ -230,7 +230,7 @@ impl<'p> Evaluator<'p> {
             agg.trace.push(Trace {
                 file: row.file,
                 line: row.line,
-                detail: row_detail(decl, row),
+                detail: with_note(row_detail(decl, row), row),
             });
         }
         let number = match &row.value {
@@ -384,7 +384,7 @@ impl<'p> Evaluator<'p> {
                 agg.trace.push(Trace {
                     file: row.file,
                     line: row.line,
-                    detail,
+                    detail: with_note(detail, row),
                 });
             }
         }
@@ -780,6 +780,20 @@ fn weight_detail(
     match key {
         Some(k) => format!("{s} (once per {k})"),
         None => s,
+    }
+}
+
+/// A row's detail with what the office wrote beside it: the `note` and any other column.
+fn with_note(detail: String, row: &Row) -> String {
+    let mut extra: Vec<String> = Vec::new();
+    if let Some(note) = &row.note {
+        extra.push(note.clone());
+    }
+    extra.extend(row.extra.iter().map(|(c, v)| format!("{c}: {v}")));
+    if extra.is_empty() {
+        detail
+    } else {
+        format!("{detail} — {}", extra.join("; "))
     }
 }
 

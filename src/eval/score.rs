@@ -314,7 +314,11 @@ fn rule_result(
                     format!("does not apply: otherwise {}", o.normalize()),
                     trace,
                 ),
-                (Some(false), None) => (Decimal::ZERO, "does not apply".to_string(), trace),
+                (Some(false), None) => (
+                    Decimal::ZERO,
+                    format!("does not apply{}", months_short(e, state, condition)),
+                    trace,
+                ),
                 (None, _) => {
                     unknown = true;
                     let missing: Vec<String> = condition_facts(condition)
@@ -523,6 +527,38 @@ fn per_words(per: &[Per], fact: &str) -> String {
         words.push("occurrence");
     }
     format!("{}s of `{fact}`", words.join("-"))
+}
+
+/// For a condition on each month: the months that fell short (`: short in March (3 of 4), …`).
+fn months_short(e: &Evaluator, state: &UnitState, c: &ir::Cond) -> String {
+    let mut short = Vec::new();
+    let mut stack = vec![c];
+    while let Some(c) = stack.pop() {
+        match c {
+            ir::Cond::And(a, b) | ir::Cond::Or(a, b) => stack.extend([a.as_ref(), b.as_ref()]),
+            ir::Cond::Not(a) => stack.push(a),
+            ir::Cond::EachMonth { fact, at_least } => {
+                if let Some((i, _)) = e.fact(fact) {
+                    for (m, n) in state.facts[i].months.iter().enumerate() {
+                        if n < at_least {
+                            short.push(format!(
+                                "month {} ({} of {})",
+                                m + 1,
+                                n.normalize(),
+                                at_least.normalize()
+                            ));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if short.is_empty() {
+        String::new()
+    } else {
+        format!(": short in {}", short.join(", "))
+    }
 }
 
 /// The facts a `when` condition looks at, for the rows behind it.

@@ -163,9 +163,10 @@ fn rule_text(s: &mut String, r: &RuleResult, source: &str, indent: &str) {
     }
 }
 
-/// A rule is shown in a receipt when it gave or took points, or when its condition was unknown.
-fn shown(r: &RuleResult) -> bool {
-    !r.raw.is_zero() || r.unknown
+/// Every rule is shown in a receipt: one that gave nothing says why (a condition not met,
+/// the months that fell short, no rows), as a clerk asks "which months were missing?".
+fn shown(_: &RuleResult) -> bool {
+    true
 }
 
 fn clamp_line(
