@@ -185,6 +185,8 @@ codes! {
     PreviousMismatch = "E073", "previous results do not match";
     /// A percent written as a bare fraction (`0.85`): 85% or 0.85%?
     AmbiguousPercent = "E074", "ambiguous percent";
+    /// A file in a facts folder that is not a fact file, so was not read.
+    NotRead = "E075", "file not read";
 }
 
 impl Serialize for Code {

@@ -5,7 +5,8 @@ use assert_cmd::Command;
 fn kaohe() -> Command {
     let mut cmd = Command::cargo_bin("kaohe").expect("the kaohe binary is built");
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR");
+        .env_remove("NO_COLOR")
+        .env_remove("COLUMNS");
     cmd
 }
 

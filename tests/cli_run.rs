@@ -9,6 +9,7 @@ fn run(args: &[&str]) -> (i32, String, String) {
     let out = Command::cargo_bin("kaohe")
         .expect("the kaohe binary is built")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("COLUMNS")
         .args(args)
         .output()
         .expect("kaohe runs");

@@ -10,7 +10,9 @@ const DIR: &str = "tests/fixtures/office";
 
 fn kaohe(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
     let mut cmd = Command::cargo_bin("kaohe").expect("the kaohe binary is built");
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args(args);
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("COLUMNS")
+        .args(args);
     if let Some(input) = stdin {
         cmd.write_stdin(input.to_vec());
     }
@@ -63,17 +65,32 @@ fn score(facts: &str, extra: &[&str]) -> (i32, String, String) {
 }
 
 #[test]
-fn every_export_scores_the_same_year() {
-    for file in [
-        "facts.xlsx",
-        "facts-gb18030.csv",
-        "facts-utf16.csv",
-        "facts-chinese-headers.csv",
+fn every_export_scores_the_same_year_and_verbose_says_how_it_was_read() {
+    for (file, how) in [
+        ("facts.xlsx", "电子表格，工作表 `2021年`，6 行"),
+        ("facts-gb18030.csv", "CSV，编码 GB18030，6 行"),
+        ("facts-utf16.csv", "CSV，编码 UTF-16 LE，6 行"),
+        // Excel's "Unicode text": UTF-16, tab-separated, CRLF.
+        ("facts-unicode-text.txt", "制表符分隔，编码 UTF-16 LE，6 行"),
+        (
+            "facts-chinese-headers.csv",
+            "CSV，编码 UTF-8（带 BOM），6 行",
+        ),
     ] {
         let (code, stdout, stderr) = score(file, &[]);
         assert_eq!(code, 0, "{file}: {stderr}");
+        assert_eq!(stderr, "", "{file}");
         assert_eq!(totals(&stdout), expected(), "{file}");
+        let (code, verbose, stderr) = score(file, &["--verbose"]);
+        assert_eq!(code, 0, "{file}: {stderr}");
+        assert_eq!(verbose, stdout, "{file}");
+        assert_eq!(stderr, format!("读取 `{DIR}/{file}`：{how}\n"), "{file}");
     }
+    let (_, _, english) = score("facts-gb18030.csv", &["-v", "--lang", "en"]);
+    assert_eq!(
+        english,
+        format!("read `{DIR}/facts-gb18030.csv`: CSV, GB18030, 6 rows\n")
+    );
 }
 
 #[test]
@@ -146,6 +163,105 @@ fn undecodable_bytes_are_an_error_not_replacement_characters() {
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(
         stderr.contains("not text in the file's encoding"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_wide_policy_fits_the_terminal_unless_asked_for_every_section() {
+    let table = |columns: Option<&str>, extra: &[&str]| {
+        let mut cmd = Command::cargo_bin("kaohe").expect("the kaohe binary is built");
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args([
+            "run",
+            "policies/hnu-service/hnu-service.zh.policy",
+            "--facts",
+            "policies/hnu-service/facts.zh/2017.csv",
+            "--units",
+            "policies/hnu-service/units.csv",
+        ]);
+        cmd.args(extra);
+        match columns {
+            Some(c) => cmd.env("COLUMNS", c),
+            None => cmd.env_remove("COLUMNS"),
+        };
+        let out = cmd.output().expect("kaohe runs");
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let width = |text: &str| {
+        text.lines()
+            .map(unicode_width::UnicodeWidthStr::width)
+            .max()
+            .unwrap_or(0)
+    };
+    // A pipe (no terminal, no COLUMNS) gets every section.
+    let whole = table(None, &[]);
+    assert!(whole.contains("十项措施 (60)"), "{whole}");
+    assert!(width(&whole) > 80);
+    // An 80-column terminal: rank, unit and total, and a word on what is hidden.
+    let narrow = table(Some("80"), &[]);
+    assert!(width(&narrow) <= 80, "{narrow}");
+    assert!(!narrow.contains("十项措施"), "{narrow}");
+    assert!(
+        narrow.contains("│    1 ┆ 教务处           ┆  105 │"),
+        "{narrow}"
+    );
+    assert!(
+        narrow.ends_with("另有 5 个板块未显示：加 `--wide` 显示全部\n"),
+        "{narrow}"
+    );
+    assert_eq!(table(Some("80"), &["--wide"]), whole);
+    // A terminal wide enough gets the whole table.
+    assert_eq!(table(Some("400"), &[]), whole);
+}
+
+#[test]
+fn a_folder_of_facts_is_its_fact_files_and_the_rest_is_said() {
+    let dir = tempfile::tempdir().expect("dir");
+    let here = |name: &str| dir.path().join(name);
+    std::fs::copy(
+        format!("{}/{DIR}/facts.xlsx", env!("CARGO_MANIFEST_DIR")),
+        here("2021.XLSX"),
+    )
+    .expect("copy");
+    std::fs::write(here("说明.docx"), "not facts").expect("write");
+    std::fs::write(here("~$2021.XLSX"), "Excel's lock file").expect("write");
+    std::fs::write(here(".DS_Store"), "").expect("write");
+    std::fs::create_dir(here("old")).expect("dir");
+    let folder = dir.path().display().to_string();
+    let policy = format!("{DIR}/office.policy");
+    let (code, stdout, stderr) = kaohe(
+        &[
+            "run", &policy, "--facts", &folder, "--format", "csv", "--color", "never",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(totals(&stdout), expected());
+    assert_eq!(stderr.matches("[E075]").count(), 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("未读取 `{folder}/说明.docx`：它不是事实文件")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "如其中文件也要计分，请另写 `--facts {folder}/old`"
+        )),
+        "{stderr}"
+    );
+    // An empty folder is an error, not a year without facts.
+    let empty = tempfile::tempdir().expect("dir");
+    let empty = empty.path().display().to_string();
+    let (code, stdout, stderr) = kaohe(
+        &[
+            "run", &policy, "--facts", &empty, "--lang", "en", "--color", "never",
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains(&format!("`{empty}` has no fact files")),
         "{stderr}"
     );
 }

@@ -64,6 +64,10 @@ pub enum Command {
         /// Write the results to a file (atomically) instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Show every section in the terminal table, however wide (by default a table wider
+        /// than the terminal shows rank, unit, total and the outcome).
+        #[arg(long)]
+        wide: bool,
     },
     /// Every point one unit lost or gained: the clause, the arithmetic and the fact rows behind it.
     Explain {
@@ -112,7 +116,8 @@ pub enum Command {
 /// The fact files and units of a `run` or `explain`.
 #[derive(Debug, clap::Args)]
 pub struct FactArgs {
-    /// Fact files (CSV or JSON Lines); `--facts a.csv b.csv` or `--facts a.csv --facts b.csv`.
+    /// Fact files (CSV, tab-separated, JSON Lines, .xlsx/.xls/.ods) or folders of them;
+    /// `--facts a.csv b.xlsx`, `--facts a.csv --facts b.csv`, `--facts 2021/`, `--facts -`.
     #[arg(long, required = true, num_args = 1.., action = clap::ArgAction::Append)]
     pub facts: Vec<PathBuf>,
     /// The assessed units: one a line, or a CSV with a `unit` column (overrides the policy's `units`).
@@ -131,6 +136,10 @@ pub struct FactArgs {
     /// The sheet of a spreadsheet fact file (.xlsx, .xls, .ods) to read; the first by default.
     #[arg(long)]
     pub sheet: Option<String>,
+    /// Say how each fact file was read: as CSV, JSON Lines or which sheet, in which encoding,
+    /// and how many rows.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// `--percent`: how a bare percent is read.
@@ -219,6 +228,11 @@ impl Ui {
         };
         Ui { language, ..self }
     }
+
+    /// Whether messages are in Chinese (after [`Ui::for_policy`]).
+    fn chinese(self) -> bool {
+        self.language == crate::diagnostic::Language::Zh
+    }
 }
 
 /// Renders diagnostics as the command line asked.
@@ -304,11 +318,13 @@ pub fn execute(cli: Cli) -> Outcome {
             facts,
             format,
             output,
+            wide,
         } => run::run(
             &policy,
             &facts,
             format,
             output.as_deref(),
+            wide,
             ui,
             &mut out,
             &mut err,

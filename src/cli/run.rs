@@ -14,16 +14,23 @@ use crate::report;
 use crate::results::Results;
 use crate::span::SourceMap;
 
+#[allow(clippy::too_many_arguments)]
 pub(super) fn run(
     policy: &Path,
     args: &FactArgs,
     format: Option<RunFormat>,
     output: Option<&Path>,
+    wide: bool,
     ui: Ui,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<Outcome> {
-    run_as(policy, args, format, output, Receipts::Report, ui, out, err)
+    let receipts = if wide {
+        Receipts::Wide
+    } else {
+        Receipts::Report
+    };
+    run_as(policy, args, format, output, receipts, ui, out, err)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -88,6 +95,10 @@ fn run_as(
                 .collect();
             texts.join("\n").into_bytes()
         }
+        // A terminal gets a table that fits it, unless `--wide`; a file or a pipe gets it whole.
+        RunFormat::Table if receipts == Receipts::Report && output.is_none() => {
+            report::table_fitting(&results, terminal_width()).into_bytes()
+        }
         RunFormat::Table => report::table(&results).into_bytes(),
         RunFormat::Csv => {
             let csv = report::csv(&results).map_err(std::io::Error::other)?;
@@ -141,11 +152,26 @@ pub(super) fn explain_all(
     )
 }
 
+/// The width of the terminal standard output is: `COLUMNS` if set, else the terminal's own;
+/// `None` for a file or a pipe.
+fn terminal_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    if let Some(columns) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
+        return Some(columns);
+    }
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    comfy_table::Table::new().width().map(usize::from)
+}
+
 /// How a run's results are written: as the format says, or every unit's receipt as text.
 #[derive(Clone, Copy, PartialEq)]
 enum Receipts {
     /// The format's own report.
     Report,
+    /// The format's own report, a table with every section however wide.
+    Wide,
     /// Every unit's text receipt, one after another.
     Text,
 }
@@ -316,8 +342,21 @@ fn evaluate(
             return Ok(None);
         }
     };
+    let mut found = Vec::new();
+    let files = facts::expand_folders(&args.facts, &mut found);
+    // Said once: an explanation's second pass reads the same folders.
+    if !matches!(trace, Some(Trace::Unit(_))) || found.iter().any(Diagnostic::is_error) {
+        write!(
+            err,
+            "{}",
+            super::render(&found, sources, ui.for_policy(policy))
+        )?;
+    }
+    if found.iter().any(Diagnostic::is_error) {
+        return Ok(None);
+    }
     let run = Run {
-        files: &args.facts,
+        files: &files,
         units,
         strict: args.strict,
         explain: match trace {
@@ -333,9 +372,19 @@ fn evaluate(
         },
         sheet: args.sheet.as_deref(),
     };
-    let Scored { results, problems } = eval::score(policy, &run, sources);
+    let Scored {
+        results,
+        problems,
+        files,
+    } = eval::score(policy, &run, sources);
     // Diagnostics about fact files speak the policy's language.
     let ui = ui.for_policy(policy);
+    // An explanation reads the files twice: say how once.
+    if args.verbose && !matches!(trace, Some(Trace::Unit(_))) {
+        for file in &files {
+            writeln!(err, "{}", read_line(file, ui.chinese()))?;
+        }
+    }
     // An explanation's second pass has already reported everything once.
     if !matches!(trace, Some(Trace::Unit(_))) || results.is_none() {
         write!(err, "{}", super::render(&problems.diagnostics, sources, ui))?;
@@ -353,6 +402,38 @@ fn evaluate(
         }
     }
     Ok(results)
+}
+
+/// How a fact file was read, in a line: `read `a.csv`: CSV, GB18030, 120 rows`.
+fn read_line(file: &facts::FileRead, chinese: bool) -> String {
+    let name = crate::diagnostic::escape_controls(&file.path.display().to_string()).into_owned();
+    let sheet = file
+        .sheet
+        .as_deref()
+        .map(crate::diagnostic::escape_controls);
+    let (format, encoding) = match (file.format, chinese) {
+        (facts::Format::Csv, _) => ("CSV".to_string(), file.encoding),
+        (facts::Format::Tsv, false) => ("tab-separated".to_string(), file.encoding),
+        (facts::Format::Tsv, true) => ("制表符分隔".to_string(), file.encoding),
+        (facts::Format::JsonLines, _) => ("JSON Lines".to_string(), file.encoding),
+        (facts::Format::Sheet, false) => (
+            format!("spreadsheet, sheet `{}`", sheet.unwrap_or_default()),
+            None,
+        ),
+        (facts::Format::Sheet, true) => (
+            format!("电子表格，工作表 `{}`", sheet.unwrap_or_default()),
+            None,
+        ),
+    };
+    let encoding = encoding.map(|e| e.name(chinese));
+    if chinese {
+        let encoding = encoding.map(|e| format!("，编码 {e}")).unwrap_or_default();
+        format!("读取 `{name}`：{format}{encoding}，{} 行", file.rows)
+    } else {
+        let encoding = encoding.map(|e| format!(", {e}")).unwrap_or_default();
+        let rows = plural(file.rows as usize, "row");
+        format!("read `{name}`: {format}{encoding}, {rows}")
+    }
 }
 
 /// The assessed units: `--units FILE`, else the policy's `units`, else (None) those of the facts.

@@ -55,6 +55,8 @@ pub struct Scored {
     pub results: Option<Results>,
     /// Diagnostics of the fact files (bad rows are snippets in the source map).
     pub problems: Problems,
+    /// How each fact file was read (format, encoding, rows).
+    pub files: Vec<crate::facts::FileRead>,
 }
 
 /// Reads every fact file, row by row, into an evaluator and scores every unit.
@@ -74,7 +76,7 @@ pub fn score(policy: &ir::Policy, run: &Run, sources: &mut crate::span::SourceMa
         percents: run.percents,
         sheet: run.sheet,
     };
-    crate::facts::read(&input, sources, &mut problems, |row| evaluator.feed(&row));
+    let files = crate::facts::read(&input, sources, &mut problems, |row| evaluator.feed(&row));
     let mut results = if problems.has_errors() {
         None
     } else {
@@ -87,7 +89,11 @@ pub fn score(policy: &ir::Policy, run: &Run, sources: &mut crate::span::SourceMa
             problems.push(d);
         }
     }
-    Scored { results, problems }
+    Scored {
+        results,
+        problems,
+        files,
+    }
 }
 
 /// Scores units from streamed rows.

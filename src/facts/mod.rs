@@ -6,6 +6,7 @@
 //! reported (the listing is capped, the rest counted), and the caller scores
 //! nothing when any row was bad.
 
+mod folder;
 mod problem;
 mod read;
 mod sheet;
@@ -21,7 +22,8 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::ir;
 use crate::span::SourceMap;
 
-pub use read::{read_unit_groups, read_units_file};
+pub use folder::expand_folders;
+pub use read::{read_unit_groups, read_units_file, Encoding, FileRead, Format};
 pub use validate::Percents;
 
 /// The column a header names: Chinese headers are the built-in columns' Chinese names
@@ -143,13 +145,15 @@ pub struct Input<'a> {
     pub sheet: Option<&'a str>,
 }
 
-/// Reads and validates every row of every file, handing good rows to `sink`.
+/// Reads and validates every row of every file, handing good rows to `sink`; says how each
+/// file was read.
 pub fn read(
     input: &Input,
     sources: &mut SourceMap,
     problems: &mut Problems,
     mut sink: impl FnMut(Row),
-) {
+) -> Vec<FileRead> {
+    let mut read = Vec::new();
     let checker = validate::Validator::new(input.policy, input.units, input.percents);
     let mut seen: Vec<(crate::output::Identity, &std::path::Path)> = Vec::new();
     for (index, path) in input.files.iter().enumerate() {
@@ -180,6 +184,9 @@ pub fn read(
             }
             seen.push((me, path));
         }
-        read::read_file(path, index, input, &checker, sources, problems, &mut sink);
+        read.extend(read::read_file(
+            path, index, input, &checker, sources, problems, &mut sink,
+        ));
     }
+    read
 }

@@ -24,7 +24,7 @@ pub(super) fn read_file(
     sources: &mut SourceMap,
     problems: &mut Problems,
     sink: &mut impl FnMut(Row),
-) {
+) -> Option<FileRead> {
     let name = path.display().to_string();
     let extension = path
         .extension()
@@ -34,12 +34,15 @@ pub(super) fn read_file(
         extension.as_deref(),
         Some("xlsx" | "xlsm" | "xlsb" | "xls" | "ods")
     );
-    let reader: Box<dyn Read> = if sheet {
-        Box::new(std::io::empty())
+    let (reader, encoding): (Box<dyn Read>, Option<Encoding>) = if sheet {
+        (Box::new(std::io::empty()), None)
     } else {
         match open_text(path) {
-            Ok(r) => r,
-            Err(d) => return problems.push(d),
+            Ok((r, e)) => (r, Some(e)),
+            Err(d) => {
+                problems.push(d);
+                return None;
+            }
         }
     };
     let json = matches!(extension.as_deref(), Some("jsonl" | "ndjson" | "json"));
@@ -51,13 +54,81 @@ pub(super) fn read_file(
         sources,
         problems,
         missing_columns: Default::default(),
+        rows: 0,
+        sheet: None,
     };
-    if sheet {
+    let format = if sheet {
         super::sheet::read_sheet(path, &mut file, sink);
+        Format::Sheet
     } else if json {
         read_json_lines(reader, &mut file, sink);
+        Format::JsonLines
     } else {
-        read_csv(reader, &mut file, sink);
+        read_csv(reader, &mut file, sink)
+    };
+    Some(FileRead {
+        path: path.to_path_buf(),
+        format,
+        encoding,
+        sheet: file.sheet,
+        rows: file.rows,
+    })
+}
+
+/// How one fact file was read, for `--verbose`.
+#[derive(Debug, Clone)]
+pub struct FileRead {
+    /// The file.
+    pub path: std::path::PathBuf,
+    /// What kind of file it was read as.
+    pub format: Format,
+    /// The text encoding detected (none for a spreadsheet).
+    pub encoding: Option<Encoding>,
+    /// The sheet read, for a spreadsheet.
+    pub sheet: Option<String>,
+    /// The rows read (blank rows not counted; bad rows counted).
+    pub rows: u64,
+}
+
+/// What a fact file was read as, from its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Comma-separated values (any extension but those below).
+    Csv,
+    /// Tab-separated values (a header line with more tabs than commas, whatever the extension).
+    Tsv,
+    /// JSON Lines (`.jsonl`, `.ndjson`, `.json`).
+    JsonLines,
+    /// A spreadsheet (`.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods`).
+    Sheet,
+}
+
+/// The text encoding a fact file was found in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8, without a byte-order mark.
+    Utf8,
+    /// UTF-8 with a byte-order mark (as Excel's "CSV UTF-8" writes).
+    Utf8Bom,
+    /// UTF-16 little-endian with a byte-order mark (Excel's "Unicode text").
+    Utf16Le,
+    /// UTF-16 big-endian with a byte-order mark.
+    Utf16Be,
+    /// GB18030, which covers GBK and GB2312 (Excel's "CSV" on Chinese Windows).
+    Gb18030,
+}
+
+impl Encoding {
+    /// The encoding's usual name, in Chinese or English.
+    pub fn name(self, chinese: bool) -> &'static str {
+        match self {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Utf8Bom if chinese => "UTF-8（带 BOM）",
+            Encoding::Utf8Bom => "UTF-8 with BOM",
+            Encoding::Utf16Le => "UTF-16 LE",
+            Encoding::Utf16Be => "UTF-16 BE",
+            Encoding::Gb18030 => "GB18030",
+        }
     }
 }
 
@@ -71,13 +142,17 @@ pub(super) struct FileContext<'a, 'b> {
     pub problems: &'a mut Problems,
     /// Columns already reported missing: once per file is enough.
     pub missing_columns: std::collections::HashSet<String>,
+    /// Rows validated so far.
+    pub rows: u64,
+    /// The sheet read, for a spreadsheet.
+    pub sheet: Option<String>,
 }
 
 /// Opens a file as UTF-8 text, whatever its encoding: UTF-8 (its BOM dropped), UTF-16 LE or BE
 /// with a BOM (Excel's "Unicode text"), or else GB18030 (which covers GBK and GB2312). A
 /// byte sequence the encoding cannot decode is an error, never a replacement character.
 /// `-` is standard input, read once and kept, so a second pass (`explain`) reads it again.
-fn open_text(path: &Path) -> Result<Box<dyn Read>, Diagnostic> {
+fn open_text(path: &Path) -> Result<(Box<dyn Read>, Encoding), Diagnostic> {
     let name = path.display().to_string();
     let cannot = |e: std::io::Error| {
         let reason = match e.kind() {
@@ -98,33 +173,36 @@ fn open_text(path: &Path) -> Result<Box<dyn Read>, Diagnostic> {
         .map_err(cannot)?;
     let rest = std::io::Cursor::new(head.clone()).chain(file);
     let utf16 = if head.starts_with(&[0xFF, 0xFE]) {
-        Some(encoding_rs::UTF_16LE)
+        Some((encoding_rs::UTF_16LE, Encoding::Utf16Le))
     } else if head.starts_with(&[0xFE, 0xFF]) {
-        Some(encoding_rs::UTF_16BE)
+        Some((encoding_rs::UTF_16BE, Encoding::Utf16Be))
     } else {
         None
     };
-    if let Some(encoding) = utf16 {
-        return Ok(Box::new(Strict(
-            DecodeReaderBytesBuilder::new()
-                .encoding(Some(encoding))
-                .build(rest),
-        )));
+    if let Some((encoding, found)) = utf16 {
+        let reader = DecodeReaderBytesBuilder::new()
+            .encoding(Some(encoding))
+            .build(rest);
+        return Ok((Box::new(Strict(reader)), found));
     }
-    if head.starts_with(&[0xEF, 0xBB, 0xBF]) || looks_utf8(&head) {
+    let bom = head.starts_with(&[0xEF, 0xBB, 0xBF]);
+    if bom || looks_utf8(&head) {
         // The decoder drops a UTF-8 BOM and passes the rest through; bad UTF-8 is caught by the CSV reader.
-        Ok(Box::new(
-            DecodeReaderBytesBuilder::new()
-                .strip_bom(true)
-                .utf8_passthru(true)
-                .build(rest),
-        ))
+        let reader = DecodeReaderBytesBuilder::new()
+            .strip_bom(true)
+            .utf8_passthru(true)
+            .build(rest);
+        let found = if bom {
+            Encoding::Utf8Bom
+        } else {
+            Encoding::Utf8
+        };
+        Ok((Box::new(reader), found))
     } else {
-        Ok(Box::new(Strict(
-            DecodeReaderBytesBuilder::new()
-                .encoding(Some(GB18030))
-                .build(rest),
-        )))
+        let reader = DecodeReaderBytesBuilder::new()
+            .encoding(Some(GB18030))
+            .build(rest);
+        Ok((Box::new(Strict(reader)), Encoding::Gb18030))
     }
 }
 
@@ -186,10 +264,48 @@ pub(super) fn has_required_columns(
     true
 }
 
-fn read_csv(reader: Box<dyn Read>, file: &mut FileContext, sink: &mut impl FnMut(Row)) {
+/// Reads a delimited text file; says which delimiter its header line showed.
+fn read_csv(reader: Box<dyn Read>, file: &mut FileContext, sink: &mut impl FnMut(Row)) -> Format {
+    let mut reader = BufReader::with_capacity(SNIFF, reader);
+    // Excel's "Unicode text" and many web exports separate cells with tabs: the header tells.
+    let tabs = match reader.fill_buf() {
+        Ok(head) => tab_separated(head),
+        Err(_) => false,
+    };
+    let (delimiter, format) = if tabs {
+        (b'\t', Format::Tsv)
+    } else {
+        (b',', Format::Csv)
+    };
+    read_delimited(reader, delimiter, file, sink);
+    format
+}
+
+/// Whether the first line of `head` has tabs and no commas outside quotes, or more tabs than commas.
+fn tab_separated(head: &[u8]) -> bool {
+    let line = head.split(|b| *b == b'\n').next().unwrap_or_default();
+    let (mut tabs, mut commas, mut quoted) = (0usize, 0usize, false);
+    for b in line {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\t' if !quoted => tabs += 1,
+            b',' if !quoted => commas += 1,
+            _ => {}
+        }
+    }
+    tabs > commas
+}
+
+fn read_delimited(
+    reader: impl Read,
+    delimiter: u8,
+    file: &mut FileContext,
+    sink: &mut impl FnMut(Row),
+) {
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
+        .delimiter(delimiter)
         .from_reader(reader);
     let header: Vec<String> = match csv.headers() {
         Ok(h) => h
@@ -467,7 +583,7 @@ fn malformed(name: &str, what: &str) -> Diagnostic {
 /// The ranking group of each unit of a units file with a `group` (or `类别`) column; empty without one.
 pub fn read_unit_groups(path: &Path) -> Result<HashMap<String, String>, Diagnostic> {
     let mut text = String::new();
-    open_text(path)?.read_to_string(&mut text).map_err(|e| {
+    open_text(path)?.0.read_to_string(&mut text).map_err(|e| {
         Diagnostic::error(
             Code::Io,
             format!(
@@ -516,7 +632,7 @@ pub fn read_unit_groups(path: &Path) -> Result<HashMap<String, String>, Diagnost
 /// Reads a units file: one unit a line, or a CSV with a `unit` column.
 pub fn read_units_file(path: &Path) -> Result<Vec<String>, Diagnostic> {
     let mut text = String::new();
-    open_text(path)?.read_to_string(&mut text).map_err(|e| {
+    open_text(path)?.0.read_to_string(&mut text).map_err(|e| {
         Diagnostic::error(
             Code::Io,
             format!(

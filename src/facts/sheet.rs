@@ -86,6 +86,7 @@ pub(super) fn read_sheet(path: &Path, file: &mut FileContext, sink: &mut impl Fn
             ))
         }
     };
+    file.sheet = Some(sheet.clone());
     let first_row = range.start().map_or(0, |(r, _)| r) as u64;
     let mut rows = range.rows().enumerate();
     // The header is the first row with a cell in it.

@@ -244,6 +244,7 @@ impl<'p> Validator<'p> {
         file: &mut FileContext,
         sink: &mut impl FnMut(Row),
     ) {
+        file.rows += 1;
         match self.typed(cells, line, file) {
             Ok(Some(row)) => {
                 if file.input.only_unit.is_none_or(|u| u == row.unit) {

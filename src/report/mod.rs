@@ -7,6 +7,7 @@ mod xlsx;
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
+use unicode_width::UnicodeWidthStr;
 
 use crate::results::{Results, RuleResult, SectionResult, UnitResult};
 
@@ -17,6 +18,37 @@ pub use xlsx::xlsx;
 /// A decimal as people write it: no trailing zeros (`97.5`, `100`).
 pub fn number(d: Decimal) -> String {
     d.normalize().to_string()
+}
+
+/// The table as it fits a terminal `width` columns wide: the whole table when it fits (or the
+/// width is unknown), else rank, unit, total and the outcome columns, with a line saying how
+/// many sections `--wide` would show.
+pub fn table_fitting(results: &Results, width: Option<usize>) -> String {
+    let whole = table(results);
+    let widest = whole.lines().map(UnicodeWidthStr::width).max().unwrap_or(0);
+    match width {
+        Some(w) if widest > w => {
+            let sections = results.units.first().map_or(0, |u| u.sections.len());
+            let narrow = Results {
+                units: results
+                    .units
+                    .iter()
+                    .map(|u| UnitResult {
+                        sections: Vec::new(),
+                        ..u.clone()
+                    })
+                    .collect(),
+                ..results.clone()
+            };
+            let note = if results.chinese {
+                format!("另有 {sections} 个板块未显示：加 `--wide` 显示全部\n")
+            } else {
+                format!("{sections} sections are not shown: `--wide` shows them\n")
+            };
+            format!("{}{note}", table(&narrow))
+        }
+        _ => whole,
+    }
 }
 
 /// An aligned terminal table: rank, unit, total and one column per section.
