@@ -19,7 +19,7 @@ fn relative(path: &Path) -> PathBuf {
 
 #[test]
 fn eval_fixtures() {
-    insta::glob!("fixtures/eval/*/case.policy", |path| {
+    insta::glob!("fixtures/eval/*/case*.policy", |path| {
         let dir = path.parent().expect("a case folder");
         let name = dir
             .file_name()

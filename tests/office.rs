@@ -134,7 +134,7 @@ fn facts_may_come_from_standard_input() {
         Some(&bytes),
     );
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("计划财务处: 8 points"), "{stdout}");
+    assert!(stdout.contains("计划财务处：8 分，第 3 名"), "{stdout}");
 }
 
 #[test]

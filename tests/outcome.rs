@@ -130,8 +130,25 @@ fn outcome_fixtures() {
                 kaohe::report::csv(&results).expect("csv")
             );
             let explain = std::fs::read_to_string(dir.join("explain")).unwrap_or_default();
-            for unit in explain.lines().map(str::trim).filter(|u| !u.is_empty()) {
-                let (traced, _) = decide(dir, "case.policy", Some(unit));
+            // The receipts of the Chinese twin too: a Chinese policy's receipt is in Chinese.
+            let twin = dir.join("case.zh.policy").exists();
+            let policies = if twin {
+                &["case.policy", "case.zh.policy"][..]
+            } else {
+                &["case.policy"][..]
+            };
+            let units: Vec<&str> = explain
+                .lines()
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+                .collect();
+            for (policy, unit) in policies
+                .iter()
+                .flat_map(|p| units.iter().map(move |u| (*p, *u)))
+            {
+                let (results, _) = decide(dir, policy, None);
+                let results = results.expect("decided");
+                let (traced, _) = decide(dir, policy, Some(unit));
                 let traced = traced.expect("explained");
                 let mut one = traced
                     .units

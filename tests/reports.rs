@@ -175,7 +175,7 @@ fn the_html_report_renders_every_unit_in_a_real_browser() {
 fn every_receipt_at_once_as_text_html_or_a_workbook() {
     let dir = tempfile::tempdir().expect("dir");
     for (file, check) in [
-        ("receipts.txt", "组织人事处: "),
+        ("receipts.txt", "组织人事处："),
         (
             "receipts.html",
             "<section class=\"receipt\"><h2>组织人事处</h2>",
@@ -195,7 +195,7 @@ fn every_receipt_at_once_as_text_html_or_a_workbook() {
         let text = std::fs::read_to_string(&out).expect("written");
         assert!(text.contains(check), "{file}");
         // Every unit has its receipt; a rule that gave nothing says why.
-        assert_eq!(text.matches(" points, rank ").count(), 18, "{file}");
+        assert_eq!(text.matches(" 分，第 ").count(), 18, "{file}");
     }
     let o = Command::cargo_bin("kaohe")
         .expect("kaohe")

@@ -9,6 +9,7 @@
 mod aggregate;
 mod calendar;
 mod cond;
+mod receipt;
 mod score;
 
 use std::collections::HashMap;
@@ -236,7 +237,7 @@ impl<'p> Evaluator<'p> {
             agg.trace.push(Trace {
                 file: row.file,
                 line: row.line,
-                detail: with_note(row_detail(decl, row), row),
+                detail: receipt::with_note(receipt::row(decl, row, self.policy.chinese), row),
             });
         }
         let number = match &row.value {
@@ -309,11 +310,10 @@ impl<'p> Evaluator<'p> {
                         continue;
                     }
                     if let [Per::Distinct(k)] = per.as_slice() {
-                        let (key, shown) = match text_of(env.field(k)) {
-                            Some(v) => (v.clone(), v),
-                            None => (own_key(row), "none: counts on its own".to_string()),
-                        };
-                        let detail = trace.then(|| format!("{k} {shown}"));
+                        let value = text_of(env.field(k));
+                        let zh = self.policy.chinese;
+                        let detail = trace.then(|| receipt::key(k, value.as_deref(), zh));
+                        let key = value.unwrap_or_else(|| own_key(row));
                         agg.distinct.insert(key);
                         detail
                     } else {
@@ -334,12 +334,13 @@ impl<'p> Evaluator<'p> {
                         }
                         agg.add(once_key.as_deref(), weight, of);
                         trace.then(|| {
-                            let once = rule
-                                .once_per
-                                .as_deref()
-                                .zip(once_key.as_deref())
-                                .map(|(k, v)| format!("{k} {}", shown_key(v)));
-                            weight_detail(per, row, decl, weight, once.as_deref())
+                            let once = rule.once_per.as_deref().zip(once_key.as_deref());
+                            let zh = self.policy.chinese;
+                            let weight = receipt::weight(per, row, decl, weight, zh);
+                            match once {
+                                Some((k, v)) => format!("{weight}{}", receipt::once(k, v, zh)),
+                                None => weight,
+                            }
                         })
                     }
                 }
@@ -372,7 +373,8 @@ impl<'p> Evaluator<'p> {
                         let label = text_of(value).unwrap_or_default();
                         match (&rule.once_per, &once_key) {
                             (Some(k), Some(v)) => {
-                                format!("{label} → {amount} (once per {k}: {})", shown_key(v))
+                                let once = receipt::once(k, v, self.policy.chinese);
+                                format!("{label} → {amount}{once}")
                             }
                             _ if row.count != Decimal::ONE => {
                                 format!("{label} × {} → {amount}", row.count)
@@ -390,7 +392,7 @@ impl<'p> Evaluator<'p> {
                 agg.trace.push(Trace {
                     file: row.file,
                     line: row.line,
-                    detail: with_note(detail, row),
+                    detail: receipt::with_note(detail, row),
                 });
             }
         }
@@ -675,14 +677,6 @@ fn reads_whole(rule: &ir::Rule, fact: &str) -> bool {
 }
 
 /// A key as a receipt shows it: a row's own key reads as such.
-fn shown_key(key: &str) -> &str {
-    if key.starts_with('\u{1}') {
-        "none: counts on its own"
-    } else {
-        key
-    }
-}
-
 fn shape_word(shape: &Shape) -> &'static str {
     match shape {
         Shape::Flag => "the flag",
@@ -750,83 +744,4 @@ fn look_up(lookup: &Lookup, value: Option<Val>) -> Option<Decimal> {
         }
         _ => None,
     }
-}
-
-/// How a row reads in a receipt: `persons 2 × days 3 = 6`.
-fn weight_detail(
-    per: &[Per],
-    row: &Row,
-    decl: &ir::Fact,
-    weight: Decimal,
-    key: Option<&str>,
-) -> String {
-    let env = RowEnv { row, decl };
-    let mut parts: Vec<String> = Vec::new();
-    if row.count != Decimal::ONE {
-        parts.push(format!("count {}", row.count));
-    }
-    for p in per {
-        let field = match p {
-            Per::Person => "persons",
-            Per::Day => "days",
-            _ => continue,
-        };
-        if let Some(v) = text_of(env.field(field)) {
-            parts.push(format!("{field} {v}"));
-        }
-    }
-    let mut s = if parts.len() > 1 {
-        format!("{} = {}", parts.join(" × "), weight.normalize())
-    } else {
-        parts.join("")
-    };
-    if s.is_empty() {
-        s = weight.normalize().to_string();
-    }
-    match key {
-        Some(k) => format!("{s} (once per {k})"),
-        None => s,
-    }
-}
-
-/// A row's detail with what the office wrote beside it: the `note` and any other column.
-fn with_note(detail: String, row: &Row) -> String {
-    let mut extra: Vec<String> = Vec::new();
-    if let Some(note) = &row.note {
-        extra.push(note.clone());
-    }
-    extra.extend(row.extra.iter().map(|(c, v)| format!("{c}: {v}")));
-    if extra.is_empty() {
-        detail
-    } else {
-        format!("{detail} — {}", extra.join("; "))
-    }
-}
-
-/// How a row reads when it stands behind a unit-level value.
-fn row_detail(decl: &ir::Fact, row: &Row) -> String {
-    let mut parts = Vec::new();
-    if let Some(v) = &row.value {
-        parts.push(match v {
-            Value::Number(n) if decl.shape == Shape::Measure(ir::NumberKind::Percent) => {
-                format!("value {}%", n.normalize())
-            }
-            Value::Number(n) => format!("value {}", n.normalize()),
-            Value::Bool(b) => format!("value {}", if *b { "yes" } else { "no" }),
-            Value::Text(t) => format!("value {t}"),
-            Value::Date(d) => format!("value {d}"),
-        });
-    }
-    for (f, v) in decl.fields.iter().zip(&row.fields) {
-        if let Some(Value::Text(t)) = v {
-            parts.push(format!("{} {t}", f.name));
-        }
-    }
-    if let Some(d) = row.date {
-        parts.push(d.to_string());
-    }
-    if row.count != Decimal::ONE {
-        parts.push(format!("count {}", row.count));
-    }
-    parts.join(", ")
 }

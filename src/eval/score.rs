@@ -27,6 +27,7 @@ pub(super) fn results(e: &Evaluator) -> Result<Results, String> {
 
 fn unit<'p>(e: &Evaluator<'p>, name: &str, state: &UnitState) -> Result<UnitResult, String> {
     let env = UnitEnv { e, state };
+    let zh = e.policy.chinese;
     let mut of = Overflow::default();
     let mut next_rule = 0;
     let mut culprit: Option<&'p ir::Rule> = None;
@@ -47,7 +48,7 @@ fn unit<'p>(e: &Evaluator<'p>, name: &str, state: &UnitState) -> Result<UnitResu
             .map(|item| {
                 let mut rules: Vec<RuleResult> =
                     item.rules.iter().map(|r| rule_result(r, &mut of)).collect();
-                combine_groups(&mut rules, &item.rules, &item.groups, &mut of);
+                combine_groups(&mut rules, &item.rules, &item.groups, &mut of, zh);
                 let (start, score, clamped_from) = match item.worth {
                     Some(w) => {
                         let (start, score, clamped) = clamp_score(w, &rules, &mut of);
@@ -66,7 +67,7 @@ fn unit<'p>(e: &Evaluator<'p>, name: &str, state: &UnitState) -> Result<UnitResu
             })
             .collect();
         let mut rules: Vec<RuleResult> = s.rules.iter().map(|r| rule_result(r, &mut of)).collect();
-        combine_groups(&mut rules, &s.rules, &s.groups, &mut of);
+        combine_groups(&mut rules, &s.rules, &s.groups, &mut of, zh);
         // Points of rules directly under the section and of items without a worth.
         let passed: Vec<&RuleResult> = rules
             .iter()
@@ -185,6 +186,7 @@ fn combine_groups(
     rules: &[ir::Rule],
     groups: &[ir::Group],
     of: &mut Overflow,
+    zh: bool,
 ) {
     for (g, group) in groups.iter().enumerate() {
         let members: Vec<usize> = rules
@@ -205,11 +207,12 @@ fn combine_groups(
                 };
                 for &i in &members {
                     if i != best && !results[i].amount.is_zero() {
-                        results[i].group = Some(format!(
-                            "`{}`: {} is not the highest of the group, so it counts 0",
-                            group.clause,
-                            results[i].amount.normalize()
-                        ));
+                        let (clause, amount) = (&group.clause, results[i].amount.normalize());
+                        results[i].group = Some(if zh {
+                            format!("`{clause}`：{amount} 不是该组最高一项，计 0")
+                        } else {
+                            format!("`{clause}`: {amount} is not the highest of the group, so it counts 0")
+                        });
                         results[i].amount = Decimal::ZERO;
                     }
                 }
@@ -227,13 +230,13 @@ fn combine_groups(
                     if cut.is_zero() {
                         continue;
                     }
-                    results[i].group = Some(format!(
-                        "`{}`: the group's {} is capped at {}, so this rule counts {} less",
-                        group.clause,
-                        sum.normalize(),
-                        cap.normalize(),
-                        cut.normalize()
-                    ));
+                    let (clause, total) = (&group.clause, sum.normalize());
+                    let (cap, cut_by) = (cap.normalize(), cut.normalize());
+                    results[i].group = Some(if zh {
+                        format!("`{clause}`：该组合计 {total}，最多 {cap}，本项少计 {cut_by}")
+                    } else {
+                        format!("`{clause}`: the group's {total} is capped at {cap}, so this rule counts {cut_by} less")
+                    });
                     results[i].amount -= cut;
                     excess -= cut;
                 }
@@ -268,6 +271,8 @@ fn rule_result(
 ) -> RuleResult {
     let agg = &state.rules[index];
     let mut unknown = false;
+    // A receipt speaks the policy's language.
+    let zh = e.policy.chinese;
     // `only if …`: a precondition unmet (or unknown) gives nothing, whatever the rule counts.
     if let Some(c) = &rule.only_if {
         let holds = cond::holds(c, env, &e.calendar);
@@ -276,10 +281,11 @@ fn rule_result(
                 .iter()
                 .flat_map(|f| fact_rows(e, state, f))
                 .collect();
-            let why = if holds.is_none() {
-                "unknown"
-            } else {
-                "not met"
+            let why = match (holds.is_none(), zh) {
+                (true, false) => "its precondition is unknown, so it gives nothing",
+                (false, false) => "its precondition is not met, so it gives nothing",
+                (true, true) => "前提条件未知，不计分",
+                (false, true) => "前提条件不满足，不计分",
             };
             return RuleResult {
                 clause: rule.clause.clone(),
@@ -289,7 +295,7 @@ fn rule_result(
                 amount: Decimal::ZERO,
                 cap: rule.cap,
                 capped: false,
-                arithmetic: format!("its precondition is {why}, so it gives nothing"),
+                arithmetic: why.to_string(),
                 unknown: holds.is_none(),
                 rows,
                 group: None,
@@ -308,17 +314,32 @@ fn rule_result(
                 .flat_map(|f| fact_rows(e, state, f))
                 .collect();
             match (holds, otherwise) {
-                (Some(true), _) => (*amount, format!("applies: {}", amount.normalize()), trace),
-                (Some(false), Some(o)) => (
-                    *o,
-                    format!("does not apply: otherwise {}", o.normalize()),
-                    trace,
-                ),
-                (Some(false), None) => (
-                    Decimal::ZERO,
-                    format!("does not apply{}", months_short(e, state, condition)),
-                    trace,
-                ),
+                (Some(true), _) => {
+                    let a = amount.normalize();
+                    let text = if zh {
+                        format!("条件成立：{a}")
+                    } else {
+                        format!("applies: {a}")
+                    };
+                    (*amount, text, trace)
+                }
+                (Some(false), Some(o)) => {
+                    let text = if zh {
+                        format!("条件不成立：否则 {}", o.normalize())
+                    } else {
+                        format!("does not apply: otherwise {}", o.normalize())
+                    };
+                    (*o, text, trace)
+                }
+                (Some(false), None) => {
+                    let short = months_short(e, state, condition);
+                    let text = if zh {
+                        format!("条件不成立{short}")
+                    } else {
+                        format!("does not apply{short}")
+                    };
+                    (Decimal::ZERO, text, trace)
+                }
                 (None, _) => {
                     unknown = true;
                     let missing: Vec<String> = condition_facts(condition)
@@ -326,14 +347,18 @@ fn rule_result(
                         .filter(|f| env.fact(f).is_none())
                         .map(|f| format!("`{f}`"))
                         .collect();
-                    (
-                        Decimal::ZERO,
+                    let text = if zh {
+                        format!(
+                            "未知：{} 未报送，既不计分，也不按“否则”计",
+                            missing.join("、")
+                        )
+                    } else {
                         format!(
                             "unknown: {} not reported, so neither the amount nor `otherwise` applies",
                             missing.join(", ")
-                        ),
-                        trace,
-                    )
+                        )
+                    };
+                    (Decimal::ZERO, text, trace)
                 }
             }
         }
@@ -345,18 +370,18 @@ fn rule_result(
                 _ => agg.sum(of),
             };
             let raw = of.mul(*rate, quantity);
-            let words = per_words(per, fact);
-            let once = rule
-                .once_per
-                .as_ref()
-                .map(|k| format!(" (once per {k})"))
-                .unwrap_or_default();
-            let text = format!(
-                "{} × {} {words}{once} = {}",
-                rate.normalize(),
-                quantity.normalize(),
-                raw.normalize()
-            );
+            let words = per_words(per, fact, zh);
+            let once = match (&rule.once_per, zh) {
+                (Some(k), false) => format!(" (once per {k})"),
+                (Some(k), true) => format!("，同一{}只计一次", super::receipt::amid(k)),
+                (None, _) => String::new(),
+            };
+            let (r, q, a) = (rate.normalize(), quantity.normalize(), raw.normalize());
+            let text = if zh {
+                format!("{r} × {q}（{words}{once}）= {a}")
+            } else {
+                format!("{r} × {q} {words}{once} = {a}")
+            };
             (raw, text, rows(e, &agg.trace))
         }
         RuleKind::Missing {
@@ -370,20 +395,13 @@ fn rule_result(
                 .filter(|v| !agg.distinct.contains(*v))
                 .collect();
             let raw = of.mul(*rate, Decimal::from(missing.len()));
-            let text = if missing.is_empty() {
-                format!("no {field} missing")
-            } else {
-                let list = missing
-                    .iter()
-                    .map(|m| m.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                format!(
-                    "{} × {} missing ({list}) = {}",
-                    rate.normalize(),
-                    missing.len(),
-                    raw.normalize()
-                )
+            let names: Vec<&str> = missing.iter().map(|m| m.as_str()).collect();
+            let (rate, n, amount) = (rate.normalize(), missing.len(), raw.normalize());
+            let text = match (missing.is_empty(), zh) {
+                (true, false) => format!("no {field} missing"),
+                (true, true) => format!("{}无缺项", super::receipt::amid(field).trim_start()),
+                (false, false) => format!("{rate} × {n} missing ({}) = {amount}", names.join(", ")),
+                (false, true) => format!("{rate} × 缺 {n} 项（{}）= {amount}", names.join("、")),
             };
             (raw, text, rows(e, &agg.trace))
         }
@@ -403,7 +421,7 @@ fn rule_result(
                         trace,
                     )
                 }
-                None => (Decimal::ZERO, format!("no `{fact}` recorded"), trace),
+                None => (Decimal::ZERO, not_recorded(fact, zh), trace),
             }
         }
         RuleKind::Table {
@@ -414,36 +432,53 @@ fn rule_result(
         } => {
             let (value, trace) = unit_value(e, state, fact, of);
             match value.and_then(|v| look_up(lookup, Some(Val::Num(v))).map(|a| (a, v))) {
-                Some((amount, v)) => (
-                    amount,
-                    format!("`{fact}` is {}: {}", v.normalize(), amount.normalize()),
-                    trace,
-                ),
+                Some((amount, v)) => {
+                    let (v, a) = (v.normalize(), amount.normalize());
+                    let text = if zh {
+                        format!("`{fact}` 为 {v}：{a}")
+                    } else {
+                        format!("`{fact}` is {v}: {a}")
+                    };
+                    (amount, text, trace)
+                }
                 None => match value {
-                    Some(v) => (
-                        Decimal::ZERO,
-                        format!("`{fact}` is {} (no bracket): 0", v.normalize()),
-                        trace,
-                    ),
-                    None => (Decimal::ZERO, format!("no `{fact}` recorded"), trace),
+                    Some(v) => {
+                        let v = v.normalize();
+                        let text = if zh {
+                            format!("`{fact}` 为 {v}（不在任何档内）：0")
+                        } else {
+                            format!("`{fact}` is {v} (no bracket): 0")
+                        };
+                        (Decimal::ZERO, text, trace)
+                    }
+                    None => (Decimal::ZERO, not_recorded(fact, zh), trace),
                 },
             }
         }
         RuleKind::Table { .. } => {
             let raw = agg.sum(of);
-            let text = match (&rule.once_per, agg.groups.len()) {
-                (Some(k), n) if n > 0 => format!(
-                    "each `{k}` once, at its highest amount: {}",
-                    raw.normalize()
-                ),
-                _ => format!("the rows add up to {}", raw.normalize()),
+            let amount = raw.normalize();
+            let text = match (&rule.once_per, agg.groups.len(), zh) {
+                (Some(k), n, false) if n > 0 => {
+                    format!("each `{k}` once, at its highest amount: {amount}")
+                }
+                (Some(k), n, true) if n > 0 => {
+                    format!("同一{}只计一次，取最高：{amount}", super::receipt::amid(k))
+                }
+                (_, _, false) => format!("the rows add up to {amount}"),
+                (_, _, true) => format!("各行合计 {amount}"),
             };
             (raw, text, rows(e, &agg.trace))
         }
         RuleKind::Discretionary { fact } => {
             let (value, trace) = unit_value(e, state, fact, of);
             let v = value.unwrap_or(Decimal::ZERO);
-            (v, format!("{} given by the assessor", v.normalize()), trace)
+            let text = if zh {
+                format!("考核部门给予 {}", v.normalize())
+            } else {
+                format!("{} given by the assessor", v.normalize())
+            };
+            (v, text, trace)
         }
     };
     let capped = rule.cap.is_some_and(|c| raw > c);
@@ -512,21 +547,43 @@ fn row_ref(e: &Evaluator, t: &Trace) -> RowRef {
     }
 }
 
-/// "person-occurrences", "person-days", "projects".
-fn per_words(per: &[Per], fact: &str) -> String {
+/// "person-occurrences of `late`", "distinct `project` of `spending`"; in Chinese
+/// "`迟到早退` 的人次", "`预算执行率` 中不同的预算项目".
+fn per_words(per: &[Per], fact: &str, zh: bool) -> String {
     let mut words: Vec<&str> = Vec::new();
     for p in per {
-        match p {
-            Per::Person => words.push("person"),
-            Per::Day => words.push("day"),
-            Per::Occurrence => words.push("occurrence"),
-            Per::Distinct(k) => return format!("distinct `{k}` of `{fact}`"),
+        match (p, zh) {
+            (Per::Person, false) => words.push("person"),
+            (Per::Day, false) => words.push("day"),
+            (Per::Occurrence, false) => words.push("occurrence"),
+            (Per::Person, true) => words.push("人"),
+            (Per::Day, true) => words.push("天"),
+            (Per::Occurrence, true) => words.push("次"),
+            (Per::Distinct(k), false) => return format!("distinct `{k}` of `{fact}`"),
+            (Per::Distinct(k), true) => {
+                return format!("`{fact}` 中不同的{}", super::receipt::amid(k))
+            }
         }
     }
-    if words.is_empty() {
-        words.push("occurrence");
+    match (words.is_empty(), zh) {
+        (true, false) => format!("occurrences of `{fact}`"),
+        (true, true) => format!("`{fact}` 的次数"),
+        (false, false) => format!("{}s of `{fact}`", words.join("-")),
+        // 人, 天 and 次 alone are 人数, 天数 and 次数; 人次 and 人天 read as they are.
+        (false, true) if words == ["人"] => format!("`{fact}` 的人数"),
+        (false, true) if words == ["天"] => format!("`{fact}` 的天数"),
+        (false, true) if words == ["次"] => format!("`{fact}` 的次数"),
+        (false, true) => format!("`{fact}` 的{}", words.concat()),
     }
-    format!("{}s of `{fact}`", words.join("-"))
+}
+
+/// "no `fact` recorded".
+fn not_recorded(fact: &str, zh: bool) -> String {
+    if zh {
+        format!("无 `{fact}` 记录")
+    } else {
+        format!("no `{fact}` recorded")
+    }
 }
 
 /// For a condition on each month: the months that fell short (`: short in March (3 of 4), …`).
@@ -541,12 +598,12 @@ fn months_short(e: &Evaluator, state: &UnitState, c: &ir::Cond) -> String {
                 if let Some((i, _)) = e.fact(fact) {
                     for (m, n) in state.facts[i].months.iter().enumerate() {
                         if n < at_least {
-                            short.push(format!(
-                                "month {} ({} of {})",
-                                m + 1,
-                                n.normalize(),
-                                at_least.normalize()
-                            ));
+                            let (n, least) = (n.normalize(), at_least.normalize());
+                            short.push(if e.policy.chinese {
+                                format!("{} 月（{n}/{least}）", m + 1)
+                            } else {
+                                format!("month {} ({n} of {least})", m + 1)
+                            });
                         }
                     }
                 }
@@ -554,10 +611,10 @@ fn months_short(e: &Evaluator, state: &UnitState, c: &ir::Cond) -> String {
             _ => {}
         }
     }
-    if short.is_empty() {
-        String::new()
-    } else {
-        format!(": short in {}", short.join(", "))
+    match (short.is_empty(), e.policy.chinese) {
+        (true, _) => String::new(),
+        (false, false) => format!(": short in {}", short.join(", ")),
+        (false, true) => format!("：未达到的月份 {}", short.join("、")),
     }
 }
 

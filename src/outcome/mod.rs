@@ -10,6 +10,7 @@
 //! boundary they are ordered by the grade's `ties by` section, and units still tied there
 //! all move down together (so a quota is never exceeded).
 
+mod notes;
 mod previous;
 
 use std::collections::{BTreeMap, HashMap};
@@ -21,8 +22,8 @@ pub use previous::{read_previous, Previous};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{self, PrizeTo};
-use crate::report::number;
 use crate::results::{Results, UnitResult};
+use notes::Notes;
 
 /// Ranks units within their groups by total, highest first: ties share a rank (1, 2, 2, 4).
 /// Units are listed group by group (in name order), each by rank, ties by name.
@@ -62,6 +63,7 @@ pub fn decide(
         u.group = groups.get(&u.unit).cloned();
     }
     rank(&mut results.units);
+    let notes = Notes { zh: policy.chinese };
     let mut by_group: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
     for (i, u) in results.units.iter().enumerate() {
         by_group.entry(u.group.clone()).or_default().push(i);
@@ -69,7 +71,7 @@ pub fn decide(
     for members in by_group.values() {
         grade(policy, &mut results.units, members);
         for prize in &policy.prizes {
-            award(prize, &mut results.units, members, previous);
+            award(prize, &mut results.units, members, previous, notes);
         }
     }
     if let Some(prev) = previous {
@@ -142,6 +144,7 @@ fn grade(policy: &ir::Policy, units: &mut [UnitResult], members: &[usize]) {
     if policy.grades.is_empty() {
         return;
     }
+    let notes = Notes { zh: policy.chinese };
     let n = members.len();
     let mut left: Vec<Option<usize>> = policy
         .grades
@@ -173,11 +176,7 @@ fn grade(policy: &ir::Policy, units: &mut [UnitResult], members: &[usize]) {
             });
             for &u in &capped {
                 if meets(g, units[u].total) {
-                    let note = format!(
-                        "not `{}`: a veto holds ({})",
-                        g.name,
-                        units[u].vetoes.join("; ")
-                    );
+                    let note = notes.vetoed(&g.name, &units[u].vetoes);
                     units[u].outcome.push(note);
                 }
             }
@@ -194,21 +193,13 @@ fn grade(policy: &ir::Policy, units: &mut [UnitResult], members: &[usize]) {
                 Some(room) => {
                     let fitted = fit(&eligible, room, g, units);
                     for &u in eligible.iter().filter(|u| !fitted.contains(u)) {
+                        let quota = notes.quota(g, n, |q| quota_count(q, n));
                         let note = match &g.ties_by {
-                            Some(s) => format!(
-                                "not `{}`: its quota ({}) is full; units tied on {} were ordered by `{s}` ({}), and the ties left at the boundary all moved down",
-                                g.name,
-                                quota_words(g, n),
-                                number(total),
-                                number(section_score(&units[u], s))
-                            ),
-                            None => format!(
-                                "not `{}`: its quota ({}) cannot take all {} units tied on {}, so they all moved down",
-                                g.name,
-                                quota_words(g, n),
-                                eligible.len(),
-                                number(total)
-                            ),
+                            Some(s) => {
+                                let score = section_score(&units[u], s);
+                                notes.quota_full_by(&g.name, &quota, total, s, score)
+                            }
+                            None => notes.quota_full(&g.name, &quota, eligible.len(), total),
                         };
                         units[u].outcome.push(note);
                     }
@@ -222,34 +213,9 @@ fn grade(policy: &ir::Policy, units: &mut [UnitResult], members: &[usize]) {
             }
             for &u in &chosen {
                 units[u].grade = Some(g.name.clone());
-                let why = match (g.min, &g.quota) {
-                    (None, None) => format!("`{}`: the grade for every unit left", g.name),
-                    (Some(m), None) => format!(
-                        "`{}`: total {} {} {}",
-                        g.name,
-                        number(units[u].total),
-                        if g.inclusive { "≥" } else { ">" },
-                        number(m)
-                    ),
-                    (None, Some(_)) => format!(
-                        "`{}`: rank {} within its quota ({})",
-                        g.name,
-                        units[u].rank,
-                        quota_words(g, n)
-                    ),
-                    (Some(m), Some(_)) => format!(
-                        "`{}`: total {} {} {} and rank {} within its quota ({})",
-                        g.name,
-                        number(units[u].total),
-                        if g.inclusive { "≥" } else { ">" },
-                        number(m),
-                        units[u].rank,
-                        quota_words(g, n)
-                    ),
-                };
-                units[u]
-                    .outcome
-                    .push(format!("grade {why}, by `{}`", g.clause));
+                let quota = notes.quota(g, n, |q| quota_count(q, n));
+                let note = notes.graded(g, &units[u], &quota);
+                units[u].outcome.push(note);
             }
             pending.retain(|u| !chosen.contains(u));
         }
@@ -284,21 +250,13 @@ fn fit(eligible: &[usize], room: usize, g: &ir::Grade, units: &[UnitResult]) -> 
     chosen
 }
 
-fn quota_words(g: &ir::Grade, n: usize) -> String {
-    match &g.quota {
-        Some(q) if q.percent => format!("{}% of {n} units: {}", number(q.limit), quota_count(q, n)),
-        Some(q) if q.limit == Decimal::ONE => "1 unit".to_string(),
-        Some(q) => format!("{} units", number(q.limit)),
-        None => "none".to_string(),
-    }
-}
-
 /// Gives one prize within one ranking group.
 fn award(
     prize: &ir::Prize,
     units: &mut [UnitResult],
     members: &[usize],
     previous: Option<&Previous>,
+    notes: Notes,
 ) {
     match &prize.to {
         PrizeTo::Top { count, section } => {
@@ -312,30 +270,17 @@ fn award(
                     .filter(|&&o| score(&units[o]) > score(&units[u]))
                     .count();
                 let place = better + 1;
-                let what = section
-                    .as_ref()
-                    .map_or("total".to_string(), |s| format!("`{s}`"));
                 if place <= *count as usize {
                     units[u].prizes.push(prize.name.clone());
-                    units[u].outcome.push(format!(
-                        "prize `{}`: {what} ranks {place}, within the top {count}",
-                        prize.name
-                    ));
-                } else {
-                    units[u].outcome.push(format!(
-                        "no prize `{}`: {what} ranks {place}, not within the top {count}",
-                        prize.name
-                    ));
                 }
+                let note = notes.top(&prize.name, section.as_deref(), place, *count);
+                units[u].outcome.push(note);
             }
         }
         PrizeTo::MostImproved { each_section } => {
             let Some(prev) = previous else {
                 for &u in members {
-                    units[u].outcome.push(format!(
-                        "no prize `{}`: no previous results were given (`--previous`)",
-                        prize.name
-                    ));
+                    units[u].outcome.push(notes.no_previous(&prize.name));
                 }
                 return;
             };
@@ -361,21 +306,13 @@ fn award(
                     None => prize.name.clone(),
                 };
                 for &u in members {
-                    let note = match (gain(&units[u]), best) {
-                        (None, _) => format!("no prize `{name}`: not in the previous results"),
-                        (Some(g), Some(b)) if g == b && g > Decimal::ZERO => {
+                    let gained = gain(&units[u]);
+                    if let (Some(g), Some(b)) = (gained, best) {
+                        if g == b && g > Decimal::ZERO {
                             units[u].prizes.push(name.clone());
-                            format!("prize `{name}`: improved by {}, the most", number(g))
                         }
-                        (Some(g), _) if g <= Decimal::ZERO => {
-                            format!("no prize `{name}`: did not improve ({})", number(g))
-                        }
-                        (Some(g), b) => format!(
-                            "no prize `{name}`: improved by {}, the most was {}",
-                            number(g),
-                            b.map(number).unwrap_or_default()
-                        ),
-                    };
+                    }
+                    let note = notes.improvement(&name, gained, best);
                     units[u].outcome.push(note);
                 }
             }

@@ -12,6 +12,8 @@ use crate::results::{Results, RuleResult, UnitResult};
 /// The receipt as text: each rule that fired, its clause with file:line, the arithmetic, the rows, caps and clamps.
 pub fn explain_text(results: &Results, unit: &UnitResult, of: usize) -> String {
     let mut s = String::new();
+    // A Chinese policy's receipt is in Chinese.
+    let zh = results.chinese;
     let title = results
         .policy
         .as_deref()
@@ -25,59 +27,77 @@ pub fn explain_text(results: &Results, unit: &UnitResult, of: usize) -> String {
                 .iter()
                 .filter(|u| u.group.as_ref() == Some(g))
                 .count(),
-            format!(" in group {g}"),
+            if zh {
+                format!("，{g}类")
+            } else {
+                format!(" in group {g}")
+            },
         ),
         None => (of, String::new()),
     };
-    let _ = writeln!(
-        s,
-        "{}: {} points, rank {} of {of}{within}",
-        unit.unit,
-        number(unit.total),
-        unit.rank
-    );
-    let _ = writeln!(s, "policy {title}({})", results.source);
+    let (name, total, rank) = (&unit.unit, number(unit.total), unit.rank);
+    if zh {
+        let _ = writeln!(
+            s,
+            "{name}：{total} 分，第 {rank} 名（共 {of} 个单位{within}）"
+        );
+        let _ = writeln!(s, "考核方案 {title}({})", results.source);
+    } else {
+        let _ = writeln!(s, "{name}: {total} points, rank {rank} of {of}{within}");
+        let _ = writeln!(s, "policy {title}({})", results.source);
+    }
     for section in &unit.sections {
         let _ = writeln!(s);
-        let worth = match (section.bonus, section.worth) {
-            (true, Some(w)) => format!("{} of bonus {}", number(section.score), number(w)),
-            (false, Some(w)) => format!("{} of {}", number(section.score), number(w)),
-            (_, None) => format!("{} to the total", signed(section.score)),
+        let score = number(section.score);
+        let worth = match (section.bonus, section.worth, zh) {
+            (true, Some(w), false) => format!("{score} of bonus {}", number(w)),
+            (false, Some(w), false) => format!("{score} of {}", number(w)),
+            (_, None, false) => format!("{} to the total", signed(section.score)),
+            (true, Some(w), true) => format!("加分 {score}（最多 {}）", number(w)),
+            (false, Some(w), true) => format!("{score} 分（满分 {}）", number(w)),
+            (_, None, true) => format!("计入总分 {}", signed(section.score)),
         };
-        let responsible = if section.responsible.is_empty() {
-            String::new()
-        } else {
-            format!("  (responsible: {})", section.responsible.join(", "))
+        let responsible = match (section.responsible.is_empty(), zh) {
+            (true, _) => String::new(),
+            (false, false) => format!("  (responsible: {})", section.responsible.join(", ")),
+            (false, true) => format!("  （考核部门：{}）", section.responsible.join("、")),
         };
-        let _ = writeln!(s, "{}: {worth}{responsible}", section.name);
+        let colon = if zh { "：" } else { ": " };
+        let _ = writeln!(s, "{}{colon}{worth}{responsible}", section.name);
         for item in &section.items {
             let fired: Vec<&RuleResult> = item.rules.iter().filter(|r| shown(r)).collect();
+            let worth = item.worth.map(number).unwrap_or_default();
             let score = item.score.map(|sc| {
-                format!(
-                    ": {} of {}",
-                    number(sc),
-                    item.worth.map(number).unwrap_or_default()
-                )
+                if zh {
+                    format!("：{} 分（满分 {worth}）", number(sc))
+                } else {
+                    format!(": {} of {worth}", number(sc))
+                }
             });
-            let _ = writeln!(s, "  item {}{}", item.name, score.unwrap_or_default());
+            let item_word = if zh { "项目" } else { "item" };
+            let _ = writeln!(
+                s,
+                "  {item_word} {}{}",
+                item.name,
+                score.unwrap_or_default()
+            );
             for r in &fired {
-                rule_text(&mut s, r, &results.source, "    ");
+                rule_text(&mut s, r, &results.source, "    ", zh);
             }
             if let (Some(worth), Some(score)) = (item.worth, item.score) {
-                clamp_line(
-                    &mut s,
-                    "    item",
-                    item.start,
-                    &fired,
+                let tally = Tally {
+                    start: item.start,
                     score,
-                    item.clamped_from,
+                    clamped_from: item.clamped_from,
                     worth,
-                );
+                };
+                let what = if zh { "    项目" } else { "    item" };
+                clamp_line(&mut s, what, &fired, tally, zh);
             }
         }
         let fired: Vec<&RuleResult> = section.rules.iter().filter(|r| shown(r)).collect();
         for r in &fired {
-            rule_text(&mut s, r, &results.source, "  ");
+            rule_text(&mut s, r, &results.source, "  ", zh);
         }
         if let Some(worth) = section.worth {
             // Points passed up by the items without a worth, then the section's own rules.
@@ -88,15 +108,14 @@ pub fn explain_text(results: &Results, unit: &UnitResult, of: usize) -> String {
                 .flat_map(|i| i.rules.iter().filter(|r| shown(r)))
                 .chain(fired.iter().copied())
                 .collect();
-            clamp_line(
-                &mut s,
-                "  section",
-                section.start,
-                &passed,
-                section.score,
-                section.clamped_from,
+            let tally = Tally {
+                start: section.start,
+                score: section.score,
+                clamped_from: section.clamped_from,
                 worth,
-            );
+            };
+            let what = if zh { "  板块" } else { "  section" };
+            clamp_line(&mut s, what, &passed, tally, zh);
         }
     }
     let _ = writeln!(s);
@@ -112,17 +131,31 @@ pub fn explain_text(results: &Results, unit: &UnitResult, of: usize) -> String {
             }
         }
     }
-    let _ = write!(s, "total: {parts} = {}", number(unit.total));
-    if let Some(from) = unit.total_clamped_from {
-        let _ = write!(
-            s,
-            " (the sections before bonus came to {}, clamped at 0)",
-            number(from)
-        );
+    if zh {
+        let _ = write!(s, "总分：{parts} = {}", number(unit.total));
+    } else {
+        let _ = write!(s, "total: {parts} = {}", number(unit.total));
+    }
+    match (unit.total_clamped_from, zh) {
+        (Some(from), false) => {
+            let from = number(from);
+            let _ = write!(
+                s,
+                " (the sections before bonus came to {from}, clamped at 0)"
+            );
+        }
+        (Some(from), true) => {
+            let _ = write!(s, "（加分前各板块合计 {}，按 0 计）", number(from));
+        }
+        (None, _) => {}
     }
     let _ = writeln!(s);
     for (clause, grade) in unit.vetoes.iter().zip(&unit.veto_grades) {
-        let _ = writeln!(s, "veto: `{clause}` holds: graded `{grade}` at best");
+        if zh {
+            let _ = writeln!(s, "一票否决：`{clause}` 成立，等次最高为 `{grade}`");
+        } else {
+            let _ = writeln!(s, "veto: `{clause}` holds: graded `{grade}` at best");
+        }
     }
     for note in &unit.outcome {
         let _ = writeln!(s, "{note}");
@@ -131,7 +164,7 @@ pub fn explain_text(results: &Results, unit: &UnitResult, of: usize) -> String {
     crate::diagnostic::escape_controls(&s).into_owned()
 }
 
-fn rule_text(s: &mut String, r: &RuleResult, source: &str, indent: &str) {
+fn rule_text(s: &mut String, r: &RuleResult, source: &str, indent: &str, zh: bool) {
     let _ = writeln!(
         s,
         "{indent}{}  {}  ({source}:{})",
@@ -142,7 +175,12 @@ fn rule_text(s: &mut String, r: &RuleResult, source: &str, indent: &str) {
     let mut arithmetic = r.arithmetic.clone();
     if r.capped {
         if let Some(c) = r.cap {
-            let _ = write!(arithmetic, "; {} capped at {}", number(r.raw), number(c));
+            let (raw, cap) = (number(r.raw), number(c));
+            if zh {
+                let _ = write!(arithmetic, "；{raw} 超过上限，按 {cap} 计");
+            } else {
+                let _ = write!(arithmetic, "; {raw} capped at {cap}");
+            }
         }
     }
     let _ = writeln!(s, "{indent}    {arithmetic}");
@@ -150,10 +188,10 @@ fn rule_text(s: &mut String, r: &RuleResult, source: &str, indent: &str) {
         let _ = writeln!(s, "{indent}    {group}");
     }
     for row in &r.rows {
-        let superseded = if row.superseded {
-            "  (superseded: not in force)"
-        } else {
-            ""
+        let superseded = match (row.superseded, zh) {
+            (false, _) => "",
+            (true, false) => "  (superseded: not in force)",
+            (true, true) => "  （已被后来的记录取代，不生效）",
         };
         let _ = writeln!(
             s,
@@ -169,15 +207,22 @@ fn shown(_: &RuleResult) -> bool {
     true
 }
 
-fn clamp_line(
-    s: &mut String,
-    what: &str,
+/// How an item or a section came to its score: where it started, what it came to, and the
+/// worth it is held within.
+struct Tally {
     start: Decimal,
-    fired: &[&RuleResult],
     score: Decimal,
-    clamped: Option<Decimal>,
+    clamped_from: Option<Decimal>,
     worth: Decimal,
-) {
+}
+
+fn clamp_line(s: &mut String, what: &str, fired: &[&RuleResult], tally: Tally, zh: bool) {
+    let Tally {
+        start,
+        score,
+        clamped_from: clamped,
+        worth,
+    } = tally;
     let fired: Vec<&&RuleResult> = fired.iter().filter(|r| !r.amount.is_zero()).collect();
     if fired.is_empty() && clamped.is_none() {
         return;
@@ -191,20 +236,21 @@ fn clamp_line(
             number(r.amount)
         );
     }
-    match clamped {
-        Some(from) => {
-            let _ = writeln!(
-                s,
-                "{what}: {sum} = {}, clamped to {} (between 0 and {})",
-                number(from),
-                number(score),
-                number(worth)
-            );
-        }
-        None => {
-            let _ = writeln!(s, "{what}: {sum} = {}", number(score));
-        }
-    }
+    let (score, worth) = (number(score), number(worth));
+    let _ = match (clamped, zh) {
+        (Some(from), false) => writeln!(
+            s,
+            "{what}: {sum} = {}, clamped to {score} (between 0 and {worth})",
+            number(from)
+        ),
+        (Some(from), true) => writeln!(
+            s,
+            "{what}：{sum} = {}，限在 0 到 {worth} 之间，计 {score}",
+            number(from)
+        ),
+        (None, false) => writeln!(s, "{what}: {sum} = {score}"),
+        (None, true) => writeln!(s, "{what}：{sum} = {score}"),
+    };
 }
 
 fn signed(d: Decimal) -> String {
