@@ -435,6 +435,12 @@ pub fn render_in(
         } else {
             None
         };
+        // A Chinese diagnostic says 错误 and 警告, as its plain form does.
+        let kind = match (zh.is_some(), d.severity) {
+            (false, _) => kind,
+            (true, Severity::Error) => ReportKind::Custom("错误", Color::Red),
+            (true, Severity::Warning) => ReportKind::Custom("警告", Color::Yellow),
+        };
         let mut report = Report::build(kind, (source_id(primary), primary.range()))
             .with_config(config)
             .with_code(d.code)
@@ -469,6 +475,12 @@ pub fn render_in(
             continue;
         }
         let text = String::from_utf8_lossy(&one);
+        let text = match (zh.is_some(), color) {
+            (false, _) => text,
+            (true, true) => std::borrow::Cow::Owned(help_in_chinese(&text)),
+            // ariadne colors a custom kind (错误) even with color off.
+            (true, false) => std::borrow::Cow::Owned(help_in_chinese(&strip_ansi(&text))),
+        };
         match sources.get(primary.file) {
             // ariadne 0.6 applies a snippet's line offset to the header but not to the margin.
             Some(f) if f.line_offset > 0 => {
@@ -563,6 +575,39 @@ fn display_safe(text: &str) -> std::borrow::Cow<'_, str> {
         .into()
 }
 
+/// ariadne writes `Help:` in English whatever the message's language: a Chinese diagnostic's
+/// help line says `提示:` (the first `Help` of a line whose margin it follows).
+fn help_in_chinese(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let visible: String = strip_ansi(line);
+        if visible.trim_start().starts_with("│ Help: ") {
+            out.push_str(&line.replacen("Help", "提示", 1));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// Text without its color escape sequences (`ESC [ … m`).
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn plain(d: &Diagnostic, zh: Option<&Chinese>) -> String {
     let kind = match (d.severity, zh.is_some()) {
         (Severity::Error, false) => "Error",
@@ -573,7 +618,8 @@ fn plain(d: &Diagnostic, zh: Option<&Chinese>) -> String {
     let message = zh.map_or(&d.message, |z| &z.message);
     let mut s = format!("[{}] {kind}: {message}\n", d.code);
     if let Some(help) = zh.map_or(d.help.as_ref(), |z| z.help.as_ref()) {
-        s.push_str(&format!("  help: {help}\n"));
+        let word = if zh.is_some() { "提示" } else { "help" };
+        s.push_str(&format!("  {word}: {help}\n"));
     }
     for note in &d.notes {
         s.push_str(&format!("  note: {note}\n"));

@@ -209,7 +209,11 @@ fn diagnostics_follow_the_language_of_the_line_unless_told() {
     let (code, _, auto) = run(&["check", "--color", "never", file]);
     assert_eq!(code, 1);
     assert!(
-        auto.starts_with("[E010] Error: 未声明的事实 `迟到早推`"),
+        auto.starts_with("[E010] 错误: 未声明的事实 `迟到早推`"),
+        "{auto}"
+    );
+    assert!(
+        auto.contains("│ 提示: 请先声明，如 `事实 迟到早推：事件`"),
         "{auto}"
     );
     let (_, _, en) = run(&["check", "--color", "never", "--lang", "en", file]);
