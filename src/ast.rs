@@ -621,6 +621,9 @@ pub struct Number {
     pub value: Decimal,
     /// Written with `%`.
     pub percent: bool,
+    /// The Chinese measure word written after it (`不少于2篇`), kept by `kaohe fmt`; it
+    /// does not change the value.
+    pub measure: Option<String>,
     /// Where it was written.
     pub span: Span,
 }
@@ -649,7 +652,8 @@ impl fmt::Debug for Text {
 impl fmt::Debug for Number {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let pct = if self.percent { "%" } else { "" };
-        write!(f, "{}{pct} {:?}", self.value, self.span)
+        let measure = self.measure.as_deref().unwrap_or_default();
+        write!(f, "{}{pct}{measure} {:?}", self.value, self.span)
     }
 }
 

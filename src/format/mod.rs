@@ -8,6 +8,7 @@
 
 use std::fmt::Write;
 
+mod compact;
 mod rules;
 mod terms;
 
@@ -52,6 +53,8 @@ pub fn format(policy: &Policy, comments: &[Comment], lang: Lang) -> String {
         comments,
         next: 0,
         lang,
+        lines: 0,
+        zh_rules: Vec::new(),
     };
     let mut previous: Option<std::mem::Discriminant<Decl>> = None;
     for decl in &policy.decls {
@@ -61,12 +64,17 @@ pub fn format(policy: &Policy, comments: &[Comment], lang: Lang) -> String {
             .is_some_and(|p| p != kind || matches!(decl, Decl::Section(_) | Decl::Calendar(_)))
         {
             w.out.push('\n');
+            w.lines += 1;
         }
         previous = Some(kind);
         w.decl(decl);
     }
     w.rest();
-    w.out
+    if w.zh_rules.is_empty() {
+        w.out
+    } else {
+        compact::compact_rules(&w.out, &w.zh_rules)
+    }
 }
 
 struct Writer<'c> {
@@ -74,11 +82,16 @@ struct Writer<'c> {
     comments: &'c [Comment],
     next: usize,
     lang: Lang,
+    /// Lines written so far.
+    lines: usize,
+    /// The lines (0-based) of rules written in Chinese, to compact.
+    zh_rules: Vec<usize>,
 }
 
 impl Writer<'_> {
-    /// Writes one line: the comments above it first, then the line and its trailing comment.
-    fn line(&mut self, depth: usize, span: Span, text: &str) {
+    /// Writes one line: the comments above it first, then the line and its trailing comment;
+    /// returns the line's index.
+    fn line(&mut self, depth: usize, span: Span, text: &str) -> usize {
         let indent = "  ".repeat(depth);
         while let Some(c) = self
             .comments
@@ -87,6 +100,7 @@ impl Writer<'_> {
         {
             let _ = writeln!(self.out, "{indent}{}", c.text);
             self.next += 1;
+            self.lines += 1;
         }
         self.out.push_str(&indent);
         self.out.push_str(text);
@@ -100,6 +114,8 @@ impl Writer<'_> {
             self.next += 1;
         }
         self.out.push('\n');
+        self.lines += 1;
+        self.lines - 1
     }
 
     fn rest(&mut self) {
@@ -472,6 +488,9 @@ impl Writer<'_> {
                 let _ = write!(t, "{sep}responsible: {}", names(&resp.units, ", "));
             }
         }
-        self.line(depth, r.span, &t);
+        let at = self.line(depth, r.span, &t);
+        if zh {
+            self.zh_rules.push(at);
+        }
     }
 }

@@ -212,11 +212,13 @@ pub(super) fn entry_key(k: &EntryKey, lang: Lang) -> String {
             (BracketKind::Range(a, z), Lang::En) => format!("{} to {}", number(a), number(z)),
             (BracketKind::Below(n), Lang::En) => format!("below {}", number(n)),
             (BracketKind::Above(n), Lang::En) => format!("above {}", number(n)),
-            (BracketKind::AtLeast(n), Lang::Zh) => format!("{}以上", number(n)),
-            (BracketKind::AtMost(n), Lang::Zh) => format!("{}及以下", number(n)),
-            (BracketKind::Range(a, z), Lang::Zh) => format!("{}至{}", number(a), number(z)),
-            (BracketKind::Below(n), Lang::Zh) => format!("低于{}", number(n)),
-            (BracketKind::Above(n), Lang::Zh) => format!("超过{}", number(n)),
+            (BracketKind::AtLeast(n), Lang::Zh) => format!("{}以上", number_zh(n)),
+            (BracketKind::AtMost(n), Lang::Zh) => format!("{}及以下", number_zh(n)),
+            (BracketKind::Range(a, z), Lang::Zh) => {
+                format!("{}至{}", number_zh(a), number_zh(z))
+            }
+            (BracketKind::Below(n), Lang::Zh) => format!("低于{}", number_zh(n)),
+            (BracketKind::Above(n), Lang::Zh) => format!("超过{}", number_zh(n)),
         },
     }
 }

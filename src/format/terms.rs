@@ -37,7 +37,7 @@ pub(super) fn cond(c: &Condition, lang: Lang, outer: u8) -> String {
         ConditionKind::Name(n) => (4, name(&n.name)),
         ConditionKind::EachMonth { at_least, fact } => {
             let s = if zh {
-                format!("每月 {} 不少于{}", name(&fact.name), number(at_least))
+                format!("每月 {} 不少于{}", name(&fact.name), number_zh(at_least))
             } else {
                 format!(
                     "each month has at least {} {}",
@@ -73,7 +73,14 @@ pub(super) fn cond(c: &Condition, lang: Lang, outer: u8) -> String {
             (4, s)
         }
         ConditionKind::Compare { left, op, right } => {
+            // A count with its measure word reads `不少于2篇`, not `不低于2篇`.
+            let counted =
+                matches!(&right.kind, OperandKind::Number(n) if n.measure.is_some());
             let word = match (op, zh) {
+                (CompareOp::Lt, true) if counted => "少于",
+                (CompareOp::Le, true) if counted => "不多于",
+                (CompareOp::Gt, true) if counted => "多于",
+                (CompareOp::Ge, true) if counted => "不少于",
                 (CompareOp::Lt, false) => "<",
                 (CompareOp::Le, false) => "<=",
                 (CompareOp::Gt, false) => ">",
@@ -108,6 +115,7 @@ pub(super) fn operand_text(o: &Operand, lang: Lang) -> String {
     match &o.kind {
         OperandKind::Name(n) if lang == Lang::Zh => zh_field(&n.name),
         OperandKind::Name(n) => name(&n.name),
+        OperandKind::Number(n) if lang == Lang::Zh => number_zh(n),
         OperandKind::Number(n) => number(n),
         OperandKind::Date(d) => d.value.to_string(),
         OperandKind::Shifted { base, by, unit } => {
@@ -127,6 +135,11 @@ pub(super) fn operand_text(o: &Operand, lang: Lang) -> String {
 pub(super) fn number(n: &Number) -> String {
     let pct = if n.percent { "%" } else { "" };
     format!("{}{pct}", n.value.normalize())
+}
+
+/// A number with the measure word it was written with (`2篇`), in Chinese.
+pub(super) fn number_zh(n: &Number) -> String {
+    format!("{}{}", number(n), n.measure.as_deref().unwrap_or_default())
 }
 
 pub(super) fn date_range(d: &DateRange, zh: bool) -> String {

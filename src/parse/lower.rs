@@ -721,6 +721,12 @@ impl<'a> Cx<'a> {
         if rule == Rule::condition {
             return self.condition(pair);
         }
+        // `不少于2篇`: the measure word (a token the kids skip) stays with its number.
+        let measure = pair
+            .clone()
+            .into_inner()
+            .find(|p| p.as_rule() == Rule::zh_measure)
+            .map(|p| p.as_str().to_string());
         let mut kids = self.kids(pair.clone());
         let kind = match rule {
             Rule::at_least_fact => self.at_least_fact(kids.pairs, span)?,
@@ -735,7 +741,10 @@ impl<'a> Cx<'a> {
                     }
                 }
                 match (at_least, fact) {
-                    (Some(at_least), Some(fact)) => ConditionKind::EachMonth { at_least, fact },
+                    (Some(mut at_least), Some(fact)) => {
+                        at_least.measure = measure;
+                        ConditionKind::EachMonth { at_least, fact }
+                    }
                     _ => {
                         return Err(Diagnostic::bug(
                             span,
@@ -773,7 +782,10 @@ impl<'a> Cx<'a> {
                     "!=" | "≠" | "不等于" | "不为" => CompareOp::Ne,
                     _ => return self.unexpected(&op_pair),
                 };
-                let right = self.operand(kids.expect(Rule::operand)?)?;
+                let mut right = self.operand(kids.expect(Rule::operand)?)?;
+                if let OperandKind::Number(n) = &mut right.kind {
+                    n.measure = measure;
+                }
                 ConditionKind::Compare { left, op, right }
             }
             Rule::flag_ref => ConditionKind::Name(self.ident(kids.expect(Rule::ident)?)),

@@ -70,6 +70,7 @@ impl Cx<'_> {
         Ok(Number {
             value,
             percent,
+            measure: None,
             span,
         })
     }
@@ -80,6 +81,7 @@ impl Cx<'_> {
         Ok(Number {
             value,
             percent: false,
+            measure: None,
             span,
         })
     }

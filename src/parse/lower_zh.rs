@@ -152,11 +152,19 @@ impl Cx<'_> {
             return self.unexpected(&pair);
         };
         let rule = inner.as_rule();
-        let numbers = inner
-            .into_inner()
-            .filter(|p| p.as_rule() == Rule::number)
-            .map(|p| self.number(p))
-            .collect::<Result<Vec<_>>>()?;
+        // A measure word (`10-5人`) belongs to the number before it.
+        let mut numbers: Vec<crate::ast::Number> = Vec::new();
+        for p in inner.into_inner() {
+            match p.as_rule() {
+                Rule::number => numbers.push(self.number(p)?),
+                Rule::zh_measure => {
+                    if let Some(n) = numbers.last_mut() {
+                        n.measure = Some(p.as_str().to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
         let kind = match (rule, numbers.as_slice()) {
             (Rule::zh_at_least, [n]) => BracketKind::AtLeast(n.clone()),
             (Rule::zh_at_most, [n]) => BracketKind::AtMost(n.clone()),

@@ -30,7 +30,7 @@ pub fn without_spans(p: &Parsed) -> String {
 /// The tree as text without positions or measure words (`每篇` is `per occurrence`
 /// written the Chinese way): what an English twin of a Chinese policy must equal.
 pub fn without_surface(p: &Parsed) -> String {
-    let tree = without_spans(p);
+    let tree = without_measure_words(&without_spans(p));
     let lines: Vec<&str> = tree.lines().collect();
     let mut out: Vec<String> = Vec::with_capacity(lines.len());
     let mut i = 0;
@@ -50,4 +50,19 @@ pub fn without_surface(p: &Parsed) -> String {
         i += 1;
     }
     out.join("\n")
+}
+
+/// A number's measure word (`2篇 `, as a number's Debug shows it) taken out.
+fn without_measure_words(tree: &str) -> String {
+    const MEASURES: &str = "人个篇项次件天家份名";
+    let mut out = String::with_capacity(tree.len());
+    let mut after_number = false;
+    for c in tree.chars() {
+        if after_number && MEASURES.contains(c) {
+            continue;
+        }
+        after_number = c.is_ascii_digit() || c == '%';
+        out.push(c);
+    }
+    out
 }
