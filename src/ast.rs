@@ -520,6 +520,9 @@ pub enum ConditionKind {
         op: CompareOp,
         /// Right side.
         right: Operand,
+        /// Written as a count, `at least 2 article` or `不少于2` (`kaohe fmt` keeps the
+        /// wording).
+        worded: bool,
     },
     /// `satisfaction in {unsatisfied, very_unsatisfied}` (or `not in`).
     In {

@@ -1,6 +1,7 @@
 //! `kaohe fmt`: for every clean fixture and real policy, the canonical text in English and in
 //! Chinese parses back to the same tree (spans aside), keeps every comment, and formatting it
-//! again changes nothing.
+//! again changes nothing; the command prints, checks (with a diff) and writes files back in
+//! their own encoding and line endings.
 
 use std::path::PathBuf;
 
@@ -16,6 +17,7 @@ fn sources() -> Vec<PathBuf> {
         "tests/fixtures/parse",
         "tests/fixtures/check",
         "tests/fixtures/surface",
+        "tests/fixtures/fmt",
     ] {
         for e in std::fs::read_dir(root.join(dir))
             .expect("fixtures")
@@ -69,9 +71,16 @@ fn fmt_round_trips_in_both_languages() {
                 "{} in {lang:?}:\n{once}",
                 path.display()
             );
+            let texts = |p: &kaohe::parse::Parsed| {
+                p.comments
+                    .iter()
+                    .filter(|c| !c.text.is_empty())
+                    .map(|c| c.text.clone())
+                    .collect::<Vec<_>>()
+            };
             assert_eq!(
-                again.comments.len(),
-                original.comments.len(),
+                texts(&again),
+                texts(&original),
                 "{}: comments lost",
                 path.display()
             );
@@ -84,4 +93,87 @@ fn fmt_round_trips_in_both_languages() {
             );
         }
     }
+}
+
+fn kaohe(args: &[&str]) -> (i32, String, String) {
+    let out = assert_cmd::Command::cargo_bin("kaohe")
+        .expect("the kaohe binary is built")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .expect("kaohe runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const MESSY: &str = "tests/fixtures/fmt/messy.policy";
+
+#[test]
+fn fmt_prints_the_canonical_form() {
+    let (code, out, err) = kaohe(&["fmt", MESSY]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    insta::assert_snapshot!(out);
+    let (code, zh, _) = kaohe(&["fmt", "--to", "zh", MESSY]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("fmt_prints_the_canonical_form_in_chinese", zh);
+}
+
+#[test]
+fn fmt_check_prints_a_diff_and_exits_1() {
+    let (code, out, err) = kaohe(&["fmt", "--check", MESSY]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(format!("{out}\n--- stderr ---\n{err}"));
+    // The hint repeats the form asked for.
+    let (code, _, err) = kaohe(&["fmt", "--check", "--to", "zh", MESSY]);
+    assert_eq!(code, 1);
+    assert!(
+        err.ends_with("run `kaohe fmt --write --to zh tests/fixtures/fmt/messy.policy`\n"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_shipped_policy_is_formatted() {
+    let (code, out, err) = kaohe(&["fmt", "--check", "policies"]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+}
+
+#[test]
+fn fmt_write_keeps_the_encoding_and_line_endings() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = std::fs::read_to_string(MESSY).expect("fixture");
+    let crlf = dir.path().join("crlf.policy");
+    std::fs::write(&crlf, text.replace('\n', "\r\n")).expect("write");
+    let gbk = dir.path().join("gbk.policy");
+    std::fs::write(&gbk, encoding_rs::GB18030.encode(&text).0).expect("write");
+    let bom = dir.path().join("bom.policy");
+    std::fs::write(&bom, format!("\u{feff}{text}")).expect("write");
+    let folder = dir.path().to_string_lossy().into_owned();
+    assert_eq!(kaohe(&["fmt", "--check", &folder]).0, 1);
+    let (code, out, err) = kaohe(&["fmt", "--write", &folder]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+    assert_eq!(kaohe(&["fmt", "--check", &folder]).0, 0, "written in form");
+
+    let (code, canonical, _) = kaohe(&["fmt", MESSY]);
+    assert_eq!(code, 0);
+    let written = std::fs::read(&crlf).expect("read");
+    assert_eq!(
+        String::from_utf8(written).expect("UTF-8"),
+        canonical.replace('\n', "\r\n"),
+        "CRLF kept"
+    );
+    let written = std::fs::read(&gbk).expect("read");
+    assert!(std::str::from_utf8(&written).is_err(), "still GB18030");
+    let (decoded, _, bad) = encoding_rs::GB18030.decode(&written);
+    assert!(!bad);
+    assert_eq!(decoded, canonical, "GB18030 kept");
+    let written = std::fs::read_to_string(&bom).expect("read");
+    assert_eq!(
+        written,
+        format!("\u{feff}{canonical}"),
+        "byte-order mark kept"
+    );
 }

@@ -145,7 +145,9 @@ impl<'a> Checker<'a> {
                     cond
                 })
             }
-            ConditionKind::Compare { left, op, right } => self.compare(left, *op, right, ctx),
+            ConditionKind::Compare {
+                left, op, right, ..
+            } => self.compare(left, *op, right, ctx),
         }
     }
 

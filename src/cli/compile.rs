@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{load, plural, DiagnosticFormat, FmtLang, Outcome, Ui};
+use super::{load, plural, DiagnosticFormat, Outcome, Ui};
 use crate::diagnostic::{self, Diagnostic};
 use crate::parse;
 use crate::span::SourceMap;
@@ -75,7 +75,7 @@ pub(super) fn parse_ast(
 }
 
 /// Reads and parses a policy, reporting why not when it cannot (unreadable, or syntax errors).
-fn parsed_file(
+pub(super) fn parsed_file(
     path: &Path,
     ui: Ui,
     err: &mut impl Write,
@@ -147,48 +147,4 @@ fn summary(policy: &crate::ir::Policy) -> String {
         plural(rules, "rule"),
         plural(facts, "fact")
     )
-}
-
-pub(super) fn fmt(
-    path: &Path,
-    to: Option<FmtLang>,
-    write: bool,
-    check: bool,
-    ui: Ui,
-    out: &mut impl Write,
-    err: &mut impl Write,
-) -> std::io::Result<Outcome> {
-    // Formatting a file that does not parse would drop its bad lines.
-    let Some((sources, file, parsed)) = parsed_file(path, ui, err)? else {
-        return Ok(Outcome::Failure);
-    };
-    let original = sources.get(file).map_or("", |f| f.text.as_str());
-    let lang = match to {
-        Some(FmtLang::Zh) => crate::format::Lang::Zh,
-        Some(FmtLang::En) => crate::format::Lang::En,
-        None => crate::format::guess_lang(original),
-    };
-    let formatted = crate::format::format(&parsed.policy, &parsed.comments, lang);
-    if check {
-        if formatted == original {
-            return Ok(Outcome::Success);
-        }
-        writeln!(
-            err,
-            "`{}` is not in canonical form: run `kaohe fmt --write {}`",
-            path.display(),
-            path.display()
-        )?;
-        return Ok(Outcome::Failure);
-    }
-    if write {
-        // The one command that writes over its input, on purpose: the file keeps its mode, owner and links.
-        if let Err(d) = crate::output::write(path, formatted.as_bytes(), &[]) {
-            write!(err, "{}", super::render(&[d], &sources, ui))?;
-            return Ok(Outcome::Failure);
-        }
-        return Ok(Outcome::Success);
-    }
-    out.write_all(formatted.as_bytes())?;
-    Ok(Outcome::Success)
 }

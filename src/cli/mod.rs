@@ -1,6 +1,7 @@
 //! The command line: argument definitions and the commands, each a thin driver over the stages.
 
 mod compile;
+mod fmt;
 mod run;
 
 use std::io::IsTerminal;
@@ -91,15 +92,18 @@ pub enum Command {
     },
     /// Write a policy in canonical form, in English or Chinese, comments kept.
     Fmt {
-        /// The policy file.
-        policy: PathBuf,
-        /// The surface form to write; without it, the form the file mostly uses.
+        /// Policy files, or folders to search for `.policy` files.
+        #[arg(required = true)]
+        policies: Vec<PathBuf>,
+        /// The surface form to write; without it, the form each file mostly uses.
         #[arg(long, value_enum)]
         to: Option<FmtLang>,
-        /// Rewrite the file in place (atomically) instead of printing.
+        /// Rewrite each file in place (atomically, in its own encoding and line endings)
+        /// instead of printing.
         #[arg(long, short)]
         write: bool,
-        /// Print nothing; exit 1 if the file is not in canonical form.
+        /// Print a unified diff for each file not in canonical form, and exit 1 if there is
+        /// one.
         #[arg(long, conflicts_with = "write")]
         check: bool,
     },
@@ -308,11 +312,18 @@ pub fn execute(cli: Cli) -> Outcome {
             emit: Emit::Ast,
         } => compile::parse_ast(&policy, ui, &mut out, &mut err),
         Command::Fmt {
-            policy,
+            policies,
             to,
             write,
             check,
-        } => compile::fmt(&policy, to, write, check, ui, &mut out, &mut err),
+        } => {
+            let mode = match (write, check) {
+                (true, _) => fmt::Mode::Write,
+                (_, true) => fmt::Mode::Check,
+                _ => fmt::Mode::Print,
+            };
+            fmt::fmt(&policies, to, mode, ui, &mut out, &mut err)
+        }
         Command::Run {
             policy,
             facts,

@@ -128,7 +128,11 @@ fn compact(line: &str) -> String {
 /// Whether the space between `l` and `r` can go.
 fn joins(l: char, r: char) -> bool {
     let latin = |c: char| c.is_ascii_alphabetic() || c == '_';
-    let kept =
-        |c: char| matches!(c, '{' | '}' | '(' | ')' | '（' | '）' | '+' | '-' | '\n' | '\r');
+    let kept = |c: char| {
+        matches!(
+            c,
+            '{' | '}' | '(' | ')' | '（' | '）' | '+' | '-' | '\n' | '\r'
+        )
+    };
     (!l.is_ascii() || !r.is_ascii()) && !latin(l) && !latin(r) && !kept(l) && !kept(r)
 }

@@ -8,6 +8,7 @@
 
 use std::fmt::Write;
 
+mod align;
 mod compact;
 mod rules;
 mod terms;
@@ -55,26 +56,27 @@ pub fn format(policy: &Policy, comments: &[Comment], lang: Lang) -> String {
         lang,
         lines: 0,
         zh_rules: Vec::new(),
+        hanging: Vec::new(),
     };
-    let mut previous: Option<std::mem::Discriminant<Decl>> = None;
     for decl in &policy.decls {
-        // A blank line between kinds of declaration, and before every section.
-        let kind = std::mem::discriminant(decl);
-        if previous
-            .is_some_and(|p| p != kind || matches!(decl, Decl::Section(_) | Decl::Calendar(_)))
-        {
-            w.out.push('\n');
-            w.lines += 1;
+        // The drafter's blank lines are kept (see `line`); every section and calendar has one
+        // before it.
+        if matches!(decl, Decl::Section(_) | Decl::Calendar(_)) {
+            w.blank();
         }
-        previous = Some(kind);
         w.decl(decl);
     }
     w.rest();
-    if w.zh_rules.is_empty() {
+    // One newline at the end, whatever blank lines the file ended with.
+    while w.out.ends_with("\n\n") {
+        w.out.pop();
+    }
+    let text = if w.zh_rules.is_empty() {
         w.out
     } else {
         compact::compact_rules(&w.out, &w.zh_rules)
-    }
+    };
+    align::align(&text, &w.hanging)
 }
 
 struct Writer<'c> {
@@ -86,6 +88,8 @@ struct Writer<'c> {
     lines: usize,
     /// The lines (0-based) of rules written in Chinese, to compact.
     zh_rules: Vec<usize>,
+    /// The lines (0-based) of comments that go on with the comment above them.
+    hanging: Vec<usize>,
 }
 
 impl Writer<'_> {
@@ -98,9 +102,8 @@ impl Writer<'_> {
             .get(self.next)
             .filter(|c| c.line < span.start_line)
         {
-            let _ = writeln!(self.out, "{indent}{}", c.text);
+            self.own_line_comment(c, &indent);
             self.next += 1;
-            self.lines += 1;
         }
         self.out.push_str(&indent);
         self.out.push_str(text);
@@ -119,10 +122,33 @@ impl Writer<'_> {
     }
 
     fn rest(&mut self) {
-        for c in &self.comments[self.next..] {
-            let _ = writeln!(self.out, "{}", c.text);
+        let comments = self.comments;
+        for c in &comments[self.next..] {
+            self.own_line_comment(c, "");
         }
         self.next = self.comments.len();
+    }
+
+    /// A comment alone on its line (a blank line if it is one), at `indent`; one that goes on
+    /// with the comment ending the line above is noted, to stay under it.
+    fn own_line_comment(&mut self, c: &Comment, indent: &str) {
+        if c.text.is_empty() {
+            self.blank();
+            return;
+        }
+        if c.hang {
+            self.hanging.push(self.lines);
+        }
+        let _ = writeln!(self.out, "{indent}{}", c.text);
+        self.lines += 1;
+    }
+
+    /// A blank line, unless the text is empty or already ends with one.
+    fn blank(&mut self) {
+        if !self.out.is_empty() && !self.out.ends_with("\n\n") {
+            self.out.push('\n');
+            self.lines += 1;
+        }
     }
 
     fn zh(&self) -> bool {
@@ -265,15 +291,18 @@ impl Writer<'_> {
             ("holidays", "节假日", &c.holidays),
             ("workdays", "调休上班", &c.workdays),
         ] {
-            if let Some(first) = days.first() {
-                let list: Vec<String> = days.iter().map(|d| date_range(d, zh)).collect();
-                let span = days.last().map_or(first.span, |l| first.span.to(l.span));
+            // One line for each line the drafter wrote.
+            for group in days.chunk_by(|a, b| a.span.start_line == b.span.start_line) {
+                let (Some(first), Some(last)) = (group.first(), group.last()) else {
+                    continue;
+                };
+                let list: Vec<String> = group.iter().map(|d| date_range(d, zh)).collect();
                 let t = if zh {
                     format!("{word_zh} {}", list.join("、"))
                 } else {
                     format!("{word_en} {}", list.join(", "))
                 };
-                self.line(1, span, &t);
+                self.line(1, first.span.to(last.span), &t);
             }
         }
     }

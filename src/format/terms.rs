@@ -12,15 +12,24 @@ use crate::span::Span;
 pub(super) fn cond(c: &Condition, lang: Lang, outer: u8) -> String {
     let zh = lang == Lang::Zh;
     let (strength, s) = match &c.kind {
-        ConditionKind::Or(a, b) => (
-            1,
-            format!(
-                "{} {} {}",
-                cond(a, lang, 1),
-                if zh { "或" } else { "or" },
-                cond(b, lang, 2)
-            ),
-        ),
+        ConditionKind::Or(a, b) => {
+            // `a or (b and c)` in English: the parentheses the tree does not need, kept for the reader
+            // who does not know that `and` binds tighter.
+            // (A Chinese document writes `…或…且…` without them.)
+            let side = |c: &Condition, outer: u8| match c.kind {
+                ConditionKind::And(..) if !zh => format!("({})", cond(c, lang, 0)),
+                _ => cond(c, lang, outer),
+            };
+            (
+                1,
+                format!(
+                    "{} {} {}",
+                    side(a, 1),
+                    if zh { "或" } else { "or" },
+                    side(b, 2)
+                ),
+            )
+        }
         ConditionKind::And(a, b) => (
             2,
             format!(
@@ -72,10 +81,35 @@ pub(super) fn cond(c: &Condition, lang: Lang, outer: u8) -> String {
             };
             (4, s)
         }
-        ConditionKind::Compare { left, op, right } => {
+        ConditionKind::Compare {
+            left,
+            op: CompareOp::Ge,
+            right,
+            worded,
+        } if !zh
+            && matches!(&left.kind, OperandKind::Name(_))
+            && matches!(&right.kind, OperandKind::Number(n)
+                if *worded || n.measure.is_some()) =>
+        {
+            // `at least 2 article`, as written (or as `不少于2篇` is said in English).
+            (
+                4,
+                format!(
+                    "at least {} {}",
+                    operand_text(right, lang),
+                    operand_text(left, lang)
+                ),
+            )
+        }
+        ConditionKind::Compare {
+            left,
+            op,
+            right,
+            worded,
+        } => {
             // A count with its measure word reads `不少于2篇`, not `不低于2篇`.
             let counted =
-                matches!(&right.kind, OperandKind::Number(n) if n.measure.is_some());
+                *worded || matches!(&right.kind, OperandKind::Number(n) if n.measure.is_some());
             let word = match (op, zh) {
                 (CompareOp::Lt, true) if counted => "少于",
                 (CompareOp::Le, true) if counted => "不多于",

@@ -7,6 +7,7 @@
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::{FileId, SourceMap};
+use unicode_width::UnicodeWidthStr;
 
 /// One statement's worth of source.
 #[derive(Debug, Clone, Copy)]
@@ -80,10 +81,33 @@ pub(super) fn split(
         }
         if open.is_none() {
             if body.starts_with('#') {
+                let line = line_number(sources, file, line_start);
+                let column = content[..body_offset].width();
+                // A comment under the comment that ends the line above, in its column, goes
+                // on with it.
+                let hang = comments.last().is_some_and(|c| {
+                    c.line + 1 == line && c.column == column && (c.hang || !c.own_line)
+                });
                 comments.push(Comment {
                     text: body.trim_end().to_string(),
+                    line,
+                    own_line: true,
+                    column,
+                    hang,
+                });
+            }
+            // A blank line is kept as an empty comment, so `kaohe fmt` keeps the drafter's
+            // paragraphs; a run of them is one.
+            let after_blank = comments.last().is_some_and(|c: &Comment| {
+                c.text.is_empty() && c.line + 1 == line_number(sources, file, line_start)
+            });
+            if body.is_empty() && !after_blank {
+                comments.push(Comment {
+                    text: String::new(),
                     line: line_number(sources, file, line_start),
                     own_line: true,
+                    column: 0,
+                    hang: false,
                 });
             }
             if body.is_empty() || body.starts_with('#') {
@@ -109,6 +133,8 @@ pub(super) fn split(
                 text: body[at..].trim_end().to_string(),
                 line,
                 own_line: false,
+                column: content[..body_offset + at].width(),
+                hang: false,
             });
         }
         if let Some(quote) = scan.unclosed_string {
@@ -253,10 +279,16 @@ struct Scan {
 /// A comment of the source, kept for `kaohe fmt`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment {
-    /// The comment, `#` included.
+    /// The comment, `#` included; empty for a blank line (kept so `kaohe fmt` keeps the
+    /// drafter's paragraphs).
     pub text: String,
     /// Its 1-based line.
     pub line: u32,
+    /// The display column its `#` starts at (0-based, a Chinese character counting two).
+    pub column: usize,
+    /// Whether it goes on with the comment at the end of the line above, in the same column
+    /// (`kaohe fmt` keeps it under that comment wherever that one moves).
+    pub hang: bool,
     /// Alone on its line (else after code).
     pub own_line: bool,
 }

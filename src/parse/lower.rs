@@ -766,6 +766,8 @@ impl<'a> Cx<'a> {
             Rule::comparison => {
                 let left = self.operand(kids.expect(Rule::operand)?)?;
                 let op_pair = kids.expect(Rule::cmp_op)?;
+                // `不少于2` counts, as `at least 2 article` does.
+                let worded = matches!(op_pair.as_str(), "不少于" | "少于" | "多于" | "不多于");
                 let op = match op_pair.as_str() {
                     "<" | "＜" | "低于" | "不足" | "少于" | "早于" | "小于" | "未达到" | "未达"
                     | "不到" => CompareOp::Lt,
@@ -786,7 +788,12 @@ impl<'a> Cx<'a> {
                 if let OperandKind::Number(n) = &mut right.kind {
                     n.measure = measure;
                 }
-                ConditionKind::Compare { left, op, right }
+                ConditionKind::Compare {
+                    left,
+                    op,
+                    right,
+                    worded,
+                }
             }
             Rule::flag_ref => ConditionKind::Name(self.ident(kids.expect(Rule::ident)?)),
             _ => return self.unexpected(&pair),

@@ -59,6 +59,7 @@ impl Cx<'_> {
                     span: n.span,
                     kind: OperandKind::Number(n),
                 },
+                worded: true,
             }),
             _ => Err(crate::diagnostic::Diagnostic::bug(
                 span,
