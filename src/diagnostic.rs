@@ -187,6 +187,10 @@ codes! {
     AmbiguousPercent = "E074", "ambiguous percent";
     /// A file in a facts folder that is not a fact file, so was not read.
     NotRead = "E075", "file not read";
+    /// A case's expected results (`expected.txt`) that cannot be read.
+    BadExpected = "E076", "expected results cannot be read";
+    /// A policy with no example cases to test, or a case that cannot run.
+    NoCases = "E077", "no cases to test";
 }
 
 impl Serialize for Code {

@@ -18,6 +18,7 @@ pub mod output;
 pub mod parse;
 pub mod report;
 pub mod results;
+pub mod review;
 pub mod span;
 
 /// Parses and checks one policy file of `sources`: the front half of the pipeline.

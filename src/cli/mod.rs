@@ -2,6 +2,8 @@
 
 mod compile;
 mod fmt;
+mod review;
+pub use review::DiffFormat;
 mod run;
 
 use std::io::IsTerminal;
@@ -87,6 +89,36 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
         format: ExplainFormat,
         /// Write the receipts to a file (`.html`, `.xlsx`, `.txt`) instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Run a policy's example cases (`cases/NAME/` beside it: fact files and `expected.txt`)
+    /// and report each as passed or failed, with what changed; exit 1 on any failure.
+    Test {
+        /// A policy, or a folder whose policies with cases are all tested.
+        target: PathBuf,
+        /// Only the case of this name.
+        #[arg(long)]
+        case: Option<String>,
+        /// Rewrite each case's expected results (and explanations) from the scores, after
+        /// review.
+        #[arg(long)]
+        bless: bool,
+    },
+    /// Score two versions of a policy over the same facts: the clauses added, removed or
+    /// changed, and what that does to every unit's total, rank, grade and prizes.
+    Diff {
+        /// The old version (`.policy` or compiled `.json`).
+        old: PathBuf,
+        /// The new version.
+        new: PathBuf,
+        /// The fact files and units.
+        #[command(flatten)]
+        facts: FactArgs,
+        /// How to print the comparison.
+        #[arg(long, value_enum, default_value_t = review::DiffFormat::Text)]
+        format: review::DiffFormat,
+        /// Write it to a file instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
@@ -233,6 +265,19 @@ impl Ui {
         Ui { language, ..self }
     }
 
+    /// The same, never colored (for text kept and shown later).
+    fn without_color(self) -> Ui {
+        Ui {
+            color: false,
+            ..self
+        }
+    }
+
+    /// The language of diagnostics.
+    fn language(self) -> crate::diagnostic::Language {
+        self.language
+    }
+
     /// Whether messages are in Chinese (after [`Ui::for_policy`]).
     fn chinese(self) -> bool {
         self.language == crate::diagnostic::Language::Zh
@@ -336,6 +381,27 @@ pub fn execute(cli: Cli) -> Outcome {
             format,
             output.as_deref(),
             wide,
+            ui,
+            &mut out,
+            &mut err,
+        ),
+        Command::Test {
+            target,
+            case,
+            bless,
+        } => review::test(&target, case.as_deref(), bless, ui, &mut out, &mut err),
+        Command::Diff {
+            old,
+            new,
+            facts,
+            format,
+            output,
+        } => review::diff(
+            &old,
+            &new,
+            &facts,
+            format,
+            output.as_ref(),
             ui,
             &mut out,
             &mut err,

@@ -122,7 +122,7 @@ fn run_as(
 }
 
 /// Which rows a run keeps behind each rule: one unit's (`explain`) or every unit's (full reports).
-enum Trace<'u> {
+pub(super) enum Trace<'u> {
     Unit(&'u str),
     All,
 }
@@ -189,9 +189,33 @@ pub(super) fn explain(
     let Some(compiled) = policy_of(policy, &mut sources, ui, err)? else {
         return Ok(Outcome::Failure);
     };
-    // First every unit, for the rank; then the files again, keeping the one unit's rows.
-    let Some(all) = evaluate(&compiled, args, None, &mut sources, ui, err)? else {
+    let Some((all, detail)) = explained(&compiled, args, unit, &mut sources, ui, err)? else {
         return Ok(Outcome::Failure);
+    };
+    let of = all.units.len();
+    let text = match format {
+        ExplainFormat::Text => report::explain_text(&all, &detail, of),
+        ExplainFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&report::explain_json(&all, &detail, of))?
+        ),
+    };
+    emit(text.as_bytes(), None, &[], &sources, ui, out, err)
+}
+
+/// Every unit's results, and one unit's with the rows behind each rule; diagnostics (and
+/// an unknown unit) are written to `err`.
+pub(super) fn explained(
+    compiled: &ir::Policy,
+    args: &FactArgs,
+    unit: &str,
+    sources: &mut SourceMap,
+    ui: Ui,
+    err: &mut impl Write,
+) -> std::io::Result<Option<(Results, crate::results::UnitResult)>> {
+    // First every unit, for the rank; then the files again, keeping the one unit's rows.
+    let Some(all) = evaluate(compiled, args, None, sources, ui, err)? else {
+        return Ok(None);
     };
     let Some(ranked) = all.units.iter().find(|u| u.unit == unit) else {
         let mut d = Diagnostic::error(
@@ -204,22 +228,14 @@ pub(super) fn explain(
                 "name a unit of the policy's `units`, of `--units`, or of the fact files",
             ),
         };
-        write!(err, "{}", super::render(&[d], &sources, ui))?;
-        return Ok(Outcome::Failure);
+        write!(err, "{}", super::render(&[d], sources, ui))?;
+        return Ok(None);
     };
-    let Some(traced) = evaluate(
-        &compiled,
-        args,
-        Some(Trace::Unit(unit)),
-        &mut sources,
-        ui,
-        err,
-    )?
-    else {
-        return Ok(Outcome::Failure);
+    let Some(traced) = evaluate(compiled, args, Some(Trace::Unit(unit)), sources, ui, err)? else {
+        return Ok(None);
     };
     let Some(mut detail) = traced.units.into_iter().find(|u| u.unit == unit) else {
-        return Ok(Outcome::Failure);
+        return Ok(None);
     };
     // Rank and outcomes are decided among all units: taken from the first pass.
     detail.rank = ranked.rank;
@@ -229,15 +245,7 @@ pub(super) fn explain(
     detail.veto_grades = ranked.veto_grades.clone();
     detail.prizes = ranked.prizes.clone();
     detail.outcome = ranked.outcome.clone();
-    let of = all.units.len();
-    let text = match format {
-        ExplainFormat::Text => report::explain_text(&all, &detail, of),
-        ExplainFormat::Json => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&report::explain_json(&all, &detail, of))?
-        ),
-    };
-    emit(text.as_bytes(), None, &[], &sources, ui, out, err)
+    Ok(Some((all, detail)))
 }
 
 fn emit(
@@ -265,7 +273,7 @@ fn emit(
 }
 
 /// A policy from its source (compiled now) or from a compiled `.json` file.
-fn policy_of(
+pub(super) fn policy_of(
     path: &Path,
     sources: &mut SourceMap,
     ui: Ui,
@@ -311,7 +319,7 @@ fn policy_of(
 }
 
 /// Reads every fact file into an evaluator and scores; prints the diagnostics of the fact files.
-fn evaluate(
+pub(super) fn evaluate(
     policy: &ir::Policy,
     args: &FactArgs,
     trace: Option<Trace>,

@@ -9,6 +9,13 @@ const FACT_EXTENSIONS: &[&str] = &[
     "csv", "tsv", "txt", "jsonl", "ndjson", "json", "xlsx", "xlsm", "xlsb", "xls", "ods",
 ];
 
+/// Whether a file's name says it is a fact file (`.csv`, `.xlsx`, …).
+pub fn is_fact_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| FACT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
 /// The fact files `paths` stand for: a file is itself; a folder is the fact files directly in
 /// it, by name. A folder's other files are warned about (never silently left out); hidden
 /// files and the lock files Excel and WPS leave beside an open workbook (`~$…`) are not.

@@ -22,7 +22,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::ir;
 use crate::span::SourceMap;
 
-pub use folder::expand_folders;
+pub use folder::{expand_folders, is_fact_file};
 pub use read::{read_unit_groups, read_units_file, Encoding, FileRead, Format};
 pub use validate::Percents;
 
