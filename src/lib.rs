@@ -4,6 +4,19 @@
 //! source → [`parse`] → [`ast::Policy`] → [`check`] → [`ir::Policy`], with
 //! diagnostics of every stage rendered by [`diagnostic`].
 #![deny(missing_docs)]
+// A panic on any input is a bug: library code never unwraps, expects, panics or declares a
+// place unreachable (tests may). Indexing is next: see `docs/reliability.md`.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 
 pub mod ast;
 pub mod check;
