@@ -191,6 +191,8 @@ codes! {
     BadExpected = "E076", "expected results cannot be read";
     /// A policy with no example cases to test, or a case that cannot run.
     NoCases = "E077", "no cases to test";
+    /// A `value` on an event's row.
+    ValueOnEvent = "E078", "value on an event";
 }
 
 impl Serialize for Code {

@@ -398,15 +398,27 @@ pub(super) fn evaluate(
         write!(err, "{}", super::render(&problems.diagnostics, sources, ui))?;
         let unlisted = problems.unlisted_errors + problems.unlisted_warnings;
         if unlisted > 0 {
-            writeln!(
-                err,
-                "… and {} more in the fact files (the first {} are listed)",
-                plural(unlisted, "problem"),
-                facts::MAX_LISTED
-            )?;
+            if ui.chinese() {
+                writeln!(
+                    err,
+                    "……事实文件中另有 {unlisted} 处问题（仅列出前 {} 处）",
+                    facts::MAX_LISTED
+                )?;
+            } else {
+                writeln!(
+                    err,
+                    "… and {} more in the fact files (the first {} are listed)",
+                    plural(unlisted, "problem"),
+                    facts::MAX_LISTED
+                )?;
+            }
         }
         if problems.has_errors() {
-            writeln!(err, "error: nothing was scored: the fact files have errors")?;
+            if ui.chinese() {
+                writeln!(err, "错误：事实文件有误，未计分")?;
+            } else {
+                writeln!(err, "error: nothing was scored: the fact files have errors")?;
+            }
         }
     }
     Ok(results)

@@ -125,6 +125,23 @@ pub(super) fn missing(column: &str, why: &str) -> Problem {
     )
 }
 
+pub(super) fn value_on_event(fact: &str, text: &str) -> Problem {
+    Problem::new(
+        Code::ValueOnEvent,
+        "value",
+        [
+            format!("`{fact}` is an event: its rows are occurrences, not a `value` (`{}`)", short(text)),
+            "an event has no value".into(),
+            "for several occurrences in one row write their number in `count`; otherwise leave `value` empty".into(),
+        ],
+        [
+            format!("`{fact}` 是事件：每行记一次（或若干次）发生，没有 `value`（`{}`）", short(text)),
+            "事件没有数值".into(),
+            "一行记多次发生时，把次数写在 `count`（次数）列；否则请清空 `value`".into(),
+        ],
+    )
+}
+
 pub(super) fn bad_number(column: &str, text: &str, expected: &str) -> Problem {
     let zh = kind_words_zh(expected);
     Problem::new(

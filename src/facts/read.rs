@@ -177,7 +177,7 @@ fn open_text(path: &Path) -> Result<(Box<dyn Read>, Encoding), Diagnostic> {
     } else if head.starts_with(&[0xFE, 0xFF]) {
         Some((encoding_rs::UTF_16BE, Encoding::Utf16Be))
     } else {
-        None
+        utf16_without_bom(&head)
     };
     if let Some((encoding, found)) = utf16 {
         let reader = DecodeReaderBytesBuilder::new()
@@ -203,6 +203,31 @@ fn open_text(path: &Path) -> Result<(Box<dyn Read>, Encoding), Diagnostic> {
             .encoding(Some(GB18030))
             .build(rest);
         Ok((Box::new(Strict(reader)), Encoding::Gb18030))
+    }
+}
+
+/// UTF-16 saved without a byte-order mark, known by its header: ASCII column names put a
+/// zero byte beside every character (after it in little-endian, before it in big-endian),
+/// which no UTF-8 or GB18030 text has.
+fn utf16_without_bom(head: &[u8]) -> Option<(&'static encoding_rs::Encoding, Encoding)> {
+    let pairs = head.len() / 2;
+    if pairs < 4 {
+        return None;
+    }
+    let zeros = |odd: usize| {
+        head.iter()
+            .skip(odd)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let (even, odd) = (zeros(0), zeros(1));
+    if odd * 3 > pairs && even * 10 < pairs {
+        Some((encoding_rs::UTF_16LE, Encoding::Utf16Le))
+    } else if even * 3 > pairs && odd * 10 < pairs {
+        Some((encoding_rs::UTF_16BE, Encoding::Utf16Be))
+    } else {
+        None
     }
 }
 
@@ -377,6 +402,23 @@ pub(super) fn duplicate_column(
             .span(snippet, offset(k), offset(k) + written[k].len())
     };
     let (a, b) = (span(first), span(second));
+    if header[second].trim().is_empty() {
+        // Columns without a name: a first line of data where the header should be, or empty
+        // columns an export left.
+        return Some(
+            Diagnostic::error(
+                Code::DuplicateColumn,
+                format!("the first line of `{}` has columns without a name", file.name),
+            )
+            .with_label(b, "no name")
+            .with_help("the first line is the header, naming every column: `unit,fact,date,…`; add it, or remove the empty columns")
+            .zh(
+                format!("`{}` 的第一行有未命名的列", file.name),
+                &["未命名"],
+                Some("第一行是表头，须为每一列命名：`单位,事项,日期,…`；请加上表头，或删去空列"),
+            ),
+        );
+    }
     Some(
         Diagnostic::error(
             Code::DuplicateColumn,

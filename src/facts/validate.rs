@@ -386,7 +386,14 @@ impl<'p> Validator<'p> {
             None
         };
         match &decl.shape {
-            Shape::Event => None,
+            // An event's rows are occurrences: a number in `value` is no part of them, and
+            // left unread it would be lost without a word (was it a count?).
+            Shape::Event => {
+                if let Some(t) = text {
+                    problems.push(problem::value_on_event(&decl.name, t));
+                }
+                None
+            }
             Shape::Flag => match text {
                 None => need(problems),
                 Some(t) => match parse_bool(t) {

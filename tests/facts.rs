@@ -1,0 +1,69 @@
+//! Bad fact files (`tests/fixtures/facts/bad/`), each read against one policy in English and
+//! its Chinese twin: an error naming the file, line and column (in the policy's language),
+//! exit 1, and no output file written. Good but unusual files (`good/`) score.
+
+use std::path::Path;
+
+fn kaohe(args: &[&str]) -> (i32, String) {
+    let out = assert_cmd::Command::cargo_bin("kaohe")
+        .expect("the kaohe binary is built")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("COLUMNS")
+        .args(args)
+        .output()
+        .expect("kaohe runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn relative(path: &Path) -> String {
+    path.strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn bad_fact_files_are_errors_with_a_position_and_write_nothing() {
+    insta::glob!("fixtures/facts/bad/*", |path| {
+        let facts = relative(path);
+        for (policy, language) in [
+            ("tests/fixtures/facts/policy.policy", "en"),
+            ("tests/fixtures/facts/policy.zh.policy", "zh"),
+        ] {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let output = dir.path().join("results.csv");
+            let out = output.to_string_lossy().into_owned();
+            let (code, stderr) = kaohe(&[
+                "run", policy, "--facts", &facts, "-o", &out, "--color", "never",
+            ]);
+            assert_eq!(code, 1, "{facts} against {policy}:\n{stderr}");
+            assert!(!output.exists(), "{facts}: an output file was written");
+            assert!(
+                stderr.contains("[E0"),
+                "{facts}: no diagnostic code:\n{stderr}"
+            );
+            insta::assert_snapshot!(language, stderr);
+        }
+    });
+}
+
+#[test]
+fn unusual_but_good_fact_files_score() {
+    insta::glob!("fixtures/facts/good/*", |path| {
+        let facts = relative(path);
+        let (code, stderr) = kaohe(&[
+            "run",
+            "tests/fixtures/facts/policy.policy",
+            "--facts",
+            &facts,
+            "--format",
+            "csv",
+            "--color",
+            "never",
+        ]);
+        assert_eq!(code, 0, "{facts}:\n{stderr}");
+    });
+}
