@@ -656,7 +656,13 @@ impl fmt::Debug for Number {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let pct = if self.percent { "%" } else { "" };
         let measure = self.measure.as_deref().unwrap_or_default();
-        write!(f, "{}{pct}{measure} {:?}", self.value, self.span)
+        // The value, not its writing: `0.10` is `0.1`.
+        write!(
+            f,
+            "{}{pct}{measure} {:?}",
+            self.value.normalize(),
+            self.span
+        )
     }
 }
 

@@ -25,6 +25,8 @@ pub mod diagnostic;
 pub mod eval;
 pub mod facts;
 pub mod format;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ir;
 pub mod outcome;
 pub mod output;

@@ -201,8 +201,26 @@ impl SourceMap {
             .map(|(i, f)| (FileId(i as u32), f))
     }
 
-    /// A span for a byte range of a file, with its line and column filled in.
+    /// A span for a byte range of a file, with its line and column filled in. The range is
+    /// widened to whole characters (and kept within the text): a byte offset inside a
+    /// multi-byte character, from a parser's column or a `+ 1`, must never reach the
+    /// renderer, which would panic on it.
     pub fn span(&self, file: FileId, start: usize, end: usize) -> Span {
+        let (start, end) = match self.get(file) {
+            Some(f) => {
+                let text = f.text.as_str();
+                let mut start = start.min(text.len());
+                while !text.is_char_boundary(start) {
+                    start -= 1;
+                }
+                let mut end = end.clamp(start, text.len());
+                while !text.is_char_boundary(end) {
+                    end += 1;
+                }
+                (start, end)
+            }
+            None => (start, end),
+        };
         let (start_line, start_col, end_line, end_col) = match self.get(file) {
             Some(f) => {
                 let (sl, sc) = f.line_col(start);

@@ -214,7 +214,10 @@ pub(super) fn entry_key(k: &EntryKey, lang: Lang) -> String {
             (BracketKind::Above(n), Lang::En) => format!("above {}", number(n)),
             (BracketKind::AtLeast(n), Lang::Zh) => format!("{}以上", number_zh(n)),
             (BracketKind::AtMost(n), Lang::Zh) => format!("{}及以下", number_zh(n)),
+            // Chinese reads `10至5` as 5 to 10 (documents write ranges either way round), so
+            // a range is written low to high, as it will be read back.
             (BracketKind::Range(a, z), Lang::Zh) => {
+                let (a, z) = if a.value > z.value { (z, a) } else { (a, z) };
                 format!("{}至{}", number_zh(a), number_zh(z))
             }
             (BracketKind::Below(n), Lang::Zh) => format!("低于{}", number_zh(n)),
