@@ -138,6 +138,33 @@ fn links(_: &fs::Metadata) -> u64 {
 }
 
 /// Writes a temporary file beside `target` and renames it over `target`.
+/// Removes the temporary files a killed kaohe left beside `name` (`.NAME.kaohe-PID-N.tmp`
+/// of a process that is gone), so that a run killed mid-write leaves nothing behind once the
+/// next one writes. Only where `/proc` tells which processes live (Linux).
+fn remove_stale_temporaries(dir: &Path, name: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let prefix = format!(".{name}.kaohe-");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = file
+            .strip_prefix(&prefix)
+            .filter(|rest| rest.ends_with(".tmp"))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 fn replace(target: &Path, bytes: &[u8], old: Option<&fs::Metadata>) -> std::io::Result<()> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let dir = match target.parent() {
@@ -148,6 +175,7 @@ fn replace(target: &Path, bytes: &[u8], old: Option<&fs::Metadata>) -> std::io::
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    remove_stale_temporaries(&dir, &name);
     let (tmp, mut file) = loop {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let tmp = dir.join(format!(".{name}.kaohe-{}-{n}.tmp", std::process::id()));

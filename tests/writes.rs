@@ -359,3 +359,52 @@ fn a_policy_line_of_a_megabyte_is_refused_without_quoting_it() {
     assert!(stderr.len() < 2_000, "{} bytes", stderr.len());
     assert!(stderr.contains("line 3"), "{stderr}");
 }
+
+#[test]
+fn a_run_killed_mid_write_leaves_the_previous_output_whole() {
+    let dir = workspace();
+    // A year big enough that the run takes a while: the example's rows, many times over.
+    let facts = std::fs::read_to_string(dir.path().join("year.csv")).expect("facts");
+    let mut lines = facts.lines();
+    let header = lines.next().expect("a header");
+    let rows: Vec<&str> = lines.filter(|l| l.contains(",late,")).collect();
+    let mut big = format!("{header}\n");
+    for _ in 0..20_000 {
+        for r in &rows {
+            big.push_str(r);
+            big.push('\n');
+        }
+    }
+    std::fs::write(dir.path().join("big.csv"), big).expect("write");
+    let args = ["run", "p.policy", "--facts", "big.csv", "-o", "out.csv"];
+    let (code, _, err) = kaohe(dir.path(), &args);
+    assert_eq!(code, 0, "{err}");
+    let whole = std::fs::read(dir.path().join("out.csv")).expect("the output");
+    let old = b"the previous results\n".to_vec();
+    for delay_ms in [5u64, 50, 150, 300, 600] {
+        std::fs::write(dir.path().join("out.csv"), &old).expect("write");
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kaohe"))
+            .current_dir(dir.path())
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("kaohe starts");
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let now = std::fs::read(dir.path().join("out.csv")).expect("the output is still there");
+        assert!(
+            now == old || now == whole,
+            "killed after {delay_ms} ms: the output is neither the previous one nor the new one"
+        );
+    }
+    // The next run writes the new results and leaves no temporary file of the killed ones.
+    let (code, _, err) = kaohe(dir.path(), &args);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read(dir.path().join("out.csv")).expect("read"),
+        whole
+    );
+    no_temporary_files(dir.path());
+}
