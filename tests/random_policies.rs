@@ -19,8 +19,13 @@ use proptest::prelude::*;
 use reference::gen::{self, Rng};
 use rust_decimal::Decimal;
 
-/// Scores `text` over the CSV `files` with kaohe; Err with what went wrong.
-fn kaohe_scores(text: &str, files: &[(String, String)]) -> Result<Results, String> {
+/// Scores `text` over the CSV `files` with kaohe, with last year's results when there are
+/// any; Err with what went wrong.
+fn kaohe_scores(
+    text: &str,
+    files: &[(String, String)],
+    previous: Option<&str>,
+) -> Result<Results, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let mut paths: Vec<PathBuf> = Vec::new();
     for (name, csv) in files {
@@ -40,10 +45,22 @@ fn kaohe_scores(text: &str, files: &[(String, String)]) -> Result<Results, Strin
             kaohe::diagnostic::render(&checked.diagnostics, &sources, false)
         ));
     };
+    // Read as `kaohe run --previous FILE` reads it.
+    let previous = match previous {
+        Some(csv) => {
+            let p = dir.path().join("previous.csv");
+            std::fs::write(&p, csv).map_err(|e| e.to_string())?;
+            let read = kaohe::outcome::read_previous(&p, &policy)
+                .map_err(|d| format!("last year's results were refused: {}", d.message))?;
+            Some(read)
+        }
+        None => None,
+    };
     // The policy's `units`, as `kaohe run` passes them.
     let run = Run {
         files: &paths,
         units: Some(policy.units.clone()),
+        previous: previous.as_ref(),
         ..Run::default()
     };
     let scored = eval::score(&policy, &run, &mut sources);
@@ -78,8 +95,14 @@ fn check(seed: u64) -> Result<(), String> {
     let mut rows = gen::rows(&mut rng, &model);
     let text = gen::policy_text(&model);
     let csv = gen::csv_text(&model, &rows);
-    let context = |what: String| format!("seed {seed}: {what}\n--- policy\n{text}--- facts\n{csv}");
-    let results = kaohe_scores(&text, &[("facts.csv".into(), csv.clone())]).map_err(context)?;
+    let previous = gen::previous_csv(&model);
+    let context = |what: String| {
+        let last = previous.as_deref().unwrap_or("");
+        format!("seed {seed}: {what}\n--- policy\n{text}--- facts\n{csv}--- previous\n{last}")
+    };
+    let prev = previous.as_deref();
+    let results =
+        kaohe_scores(&text, &[("facts.csv".into(), csv.clone())], prev).map_err(context)?;
     let expected = reference::score(&model, &rows);
 
     for want in &expected {
@@ -184,12 +207,14 @@ fn check(seed: u64) -> Result<(), String> {
         rows.swap(i, rng.below(i + 1));
     }
     let shuffled = gen::csv_text(&model, &rows);
-    let again = kaohe_scores(&text, &[("facts.csv".into(), shuffled.clone())]).map_err(context)?;
+    let again =
+        kaohe_scores(&text, &[("facts.csv".into(), shuffled.clone())], prev).map_err(context)?;
     if again != results {
         return Err(context("shuffling the rows changed the results".into()));
     }
     let parts = 2 + rng.below(3);
-    let split_up = kaohe_scores(&text, &split(&shuffled, parts, &mut rng)).map_err(context)?;
+    let split_up =
+        kaohe_scores(&text, &split(&shuffled, parts, &mut rng), prev).map_err(context)?;
     if split_up != results {
         return Err(context(format!(
             "splitting the rows into {parts} files changed the results"
@@ -275,6 +300,14 @@ fn the_generator_uses_every_form() {
         " top ",
         "veto when",
         "prize ",
+        " workdays",
+        " days",
+        "% rounded up",
+        "% rounded half up",
+        ", ties by",
+        " in section ",
+        "most improved against",
+        "most improved in each section",
         " and ",
         " or ",
         "not (",

@@ -6,11 +6,11 @@ use rust_decimal::Decimal;
 use super::*;
 
 /// A small deterministic generator (xorshift64*), so that a seed is a case.
-pub struct Rng(u64);
+pub struct Rng(u64, bool);
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1, false)
     }
 
     fn next(&mut self) -> u64 {
@@ -44,8 +44,15 @@ fn d(s: &str) -> Decimal {
 
 const AMOUNTS: [&str; 8] = ["0.1", "0.2", "0.5", "1", "1.5", "2", "3", "5"];
 
+/// An amount; in a coarse policy always 1, so that units tie often (and ties are where
+/// ranks, quotas, `ties by` and prizes are decided).
 fn amount(rng: &mut Rng) -> Decimal {
-    d(rng.pick_str(&AMOUNTS))
+    let a = d(rng.pick_str(&AMOUNTS));
+    if rng.1 {
+        Decimal::ONE
+    } else {
+        a
+    }
 }
 
 /// The facts every generated policy declares.
@@ -102,6 +109,10 @@ fn facts(rng: &mut Rng) -> Vec<Fact> {
                 hi: d("1"),
             },
         },
+        Fact {
+            name: "e2".into(),
+            shape: Shape::Deadline,
+        },
     ]
 }
 
@@ -147,7 +158,7 @@ fn rule(rng: &mut Rng, facts: &[Fact], verb: Option<Verb>) -> Rule {
     // Forms that can only deduct or only award are left out when the verb is the other.
     let mut forms = vec![0, 1, 2, 3, 5, 9];
     if verb != Some(Verb::Award) {
-        forms.extend([4, 7]);
+        forms.extend([4, 7, 10]);
     }
     if verb != Some(Verb::Deduct) {
         forms.extend([6, 8]);
@@ -281,6 +292,18 @@ fn rule(rng: &mut Rng, facts: &[Fact], verb: Option<Verb>) -> Rule {
             only_if: None,
             group: None,
         },
+        10 => Rule {
+            verb: Verb::Deduct,
+            kind: RuleKind::Late {
+                fact: "e2".into(),
+                amount: amount(rng),
+                n: 1 + rng.below(6) as u32,
+                workdays: rng.chance(75),
+            },
+            cap: cap(rng),
+            only_if: None,
+            group: None,
+        },
         _ => Rule {
             verb: Verb::Award,
             kind: RuleKind::EachMonth {
@@ -327,8 +350,9 @@ fn rules(rng: &mut Rng, facts: &[Fact], verb: Option<Verb>) -> (Vec<Rule>, Vec<G
 
 /// A random model.
 pub fn model(rng: &mut Rng) -> Model {
+    rng.1 = rng.chance(30);
     let facts = facts(rng);
-    let units = (1..=2 + rng.below(5)).map(|i| format!("单位{i}")).collect();
+    let units: Vec<String> = (1..=2 + rng.below(5)).map(|i| format!("单位{i}")).collect();
     let mut sections = Vec::new();
     for s in 0..1 + rng.below(4) {
         let name = format!("S{s}");
@@ -418,10 +442,20 @@ pub fn model(rng: &mut Rng) -> Model {
     if rng.chance(50) {
         let mut t = 4 + rng.below(8) as i64;
         for g in 0..rng.below(3) {
+            let quota = match rng.below(10) {
+                0..=2 => Some(Quota::Count(1 + rng.below(2))),
+                3..=5 => Some(Quota::Percent(
+                    d(rng.pick_str(&["10", "25", "30", "50"])),
+                    *rng.pick(&[Rounding::Down, Rounding::Up, Rounding::HalfUp]),
+                )),
+                _ => None,
+            };
+            let ties_by = (quota.is_some() && rng.chance(50)).then(|| rng.below(sections.len()));
             grades.push(Grade {
                 name: format!("G{g}"),
                 at_least: Some(Decimal::from(t)),
-                quota: rng.chance(40).then(|| 1 + rng.below(2)),
+                quota,
+                ties_by,
             });
             t -= 1 + rng.below(3) as i64;
         }
@@ -429,6 +463,7 @@ pub fn model(rng: &mut Rng) -> Model {
             name: "G9".into(),
             at_least: None,
             quota: None,
+            ties_by: None,
         });
     }
     // Vetoes only where no grade has a quota (how a vetoed unit and a quota meet is another
@@ -438,10 +473,44 @@ pub fn model(rng: &mut Rng) -> Model {
         let g = rng.pick(&grades[1..]).name.clone();
         vetoes.push((condition(rng, 1), g));
     }
-    let prizes = if rng.chance(30) {
-        vec![("P".to_string(), 1 + rng.below(3))]
+    let mut prizes = Vec::new();
+    if rng.chance(30) {
+        prizes.push(Prize::Top {
+            name: "P".into(),
+            n: 1 + rng.below(3),
+            section: None,
+        });
+    }
+    if rng.chance(15) {
+        prizes.push(Prize::Top {
+            name: "PS".into(),
+            n: 1 + rng.below(2),
+            section: Some(rng.below(sections.len())),
+        });
+    }
+    if rng.chance(15) {
+        prizes.push(Prize::Improved {
+            name: "PI".into(),
+            each_section: rng.chance(50),
+        });
+    }
+    // Last year's results: some units missing, scores near this year's range.
+    let previous = if prizes.iter().any(|p| matches!(p, Prize::Improved { .. })) {
+        let mut last = Vec::new();
+        for u in &units {
+            if rng.chance(85) {
+                let mut score =
+                    |top: usize| Decimal::from(rng.below(top)) + d(rng.pick_str(&["0", "0.5"]));
+                last.push(Previous {
+                    unit: u.clone(),
+                    total: score(12),
+                    sections: sections.iter().map(|_| score(6)).collect(),
+                });
+            }
+        }
+        Some(last)
     } else {
-        Vec::new()
+        None
     };
     Model {
         year: 2021,
@@ -451,7 +520,39 @@ pub fn model(rng: &mut Rng) -> Model {
         grades,
         vetoes,
         prizes,
+        calendar: Some(calendar(rng)),
+        previous,
     }
+}
+
+/// A calendar of 2021: one to three runs of holidays, on weekdays and weekends alike, and up
+/// to two make-up workdays on weekends.
+fn calendar(rng: &mut Rng) -> Calendar {
+    let mut cal = Calendar::default();
+    for _ in 0..1 + rng.below(3) {
+        let start = chrono::NaiveDate::from_ymd_opt(2021, 1 + rng.below(12) as u32, 1)
+            .expect("a date")
+            + chrono::Duration::days(rng.below(28) as i64);
+        for k in 0..1 + rng.below(7) {
+            let day = start + chrono::Duration::days(k as i64);
+            let md = (chrono::Datelike::month(&day), chrono::Datelike::day(&day));
+            if chrono::Datelike::year(&day) == 2021 && !cal.holidays.contains(&md) {
+                cal.holidays.push(md);
+            }
+        }
+    }
+    for _ in 0..rng.below(3) {
+        let day = chrono::NaiveDate::from_ymd_opt(2021, 1, 2).expect("a Saturday")
+            + chrono::Duration::weeks(rng.below(50) as i64)
+            + chrono::Duration::days(rng.below(2) as i64);
+        let md = (chrono::Datelike::month(&day), chrono::Datelike::day(&day));
+        if !cal.holidays.contains(&md) && !cal.workdays.contains(&md) {
+            cal.workdays.push(md);
+        }
+    }
+    cal.holidays.sort();
+    cal.workdays.sort();
+    cal
 }
 
 /// Random rows for the model's units (some units get none).
@@ -469,6 +570,7 @@ pub fn rows(rng: &mut Rng, m: &Model) -> Vec<Row> {
         project: None,
         value: None,
         flag: None,
+        answered: None,
     };
     let date = |rng: &mut Rng| (1 + rng.below(12) as u32, 1 + rng.below(28) as u32);
     // Re-reports on distinct dates: months in order.
@@ -552,6 +654,35 @@ pub fn rows(rng: &mut Rng, m: &Model) -> Vec<Row> {
                         }
                     }
                 }
+                Shape::Deadline => {
+                    for _ in 0..rng.below(5) {
+                        // Half of them near a holiday or make-up workday, where deadlines move.
+                        let special: Vec<(u32, u32)> = m
+                            .calendar
+                            .iter()
+                            .flat_map(|c| c.holidays.iter().chain(&c.workdays))
+                            .copied()
+                            .filter(|&(month, _)| month < 12)
+                            .collect();
+                        let submitted = if rng.chance(50) && !special.is_empty() {
+                            let (month, day) = *rng.pick(&special);
+                            let near = chrono::NaiveDate::from_ymd_opt(2021, month, day)
+                                .expect("a date")
+                                - chrono::Duration::days(rng.below(7) as i64);
+                            (chrono::Datelike::month(&near), chrono::Datelike::day(&near))
+                        } else {
+                            (1 + rng.below(11) as u32, 1 + rng.below(28) as u32)
+                        };
+                        let mut r = blank(unit, &f.name, submitted);
+                        let day = chrono::NaiveDate::from_ymd_opt(2021, submitted.0, submitted.1)
+                            .expect("a date")
+                            + chrono::Duration::days(rng.below(15) as i64);
+                        r.answered =
+                            Some((chrono::Datelike::month(&day), chrono::Datelike::day(&day)));
+                        r.case = rng.chance(50).then(|| format!("C{}", rng.below(3)));
+                        out.push(r);
+                    }
+                }
                 Shape::Points { .. } => {
                     let n = rng.below(3);
                     for dt in dates(rng, n) {
@@ -566,287 +697,4 @@ pub fn rows(rng: &mut Rng, m: &Model) -> Vec<Row> {
     out
 }
 
-fn num(x: Decimal) -> String {
-    x.normalize().to_string()
-}
-
-fn cond_text(c: &Cond) -> String {
-    match c {
-        Cond::Flag(f) | Cond::Happened(f) => f.clone(),
-        Cond::Compare { fact, op, value } => {
-            let op = match op {
-                Op::Lt => "<",
-                Op::Le => "<=",
-                Op::Gt => ">",
-                Op::Ge => ">=",
-                Op::Eq => "=",
-                Op::Ne => "!=",
-            };
-            format!("{fact} {op} {}", num(*value))
-        }
-        Cond::And(a, b) => format!("({} and {})", cond_text(a), cond_text(b)),
-        Cond::Or(a, b) => format!("({} or {})", cond_text(a), cond_text(b)),
-        Cond::Not(a) => format!("not ({})", cond_text(a)),
-    }
-}
-
-fn rule_text(r: &Rule) -> String {
-    let verb = if r.verb == Verb::Deduct {
-        "deduct"
-    } else {
-        "award"
-    };
-    let mut t = match &r.kind {
-        RuleKind::Count {
-            fact,
-            amount,
-            per,
-            kind,
-            once_per_case,
-        } => {
-            let per = match per {
-                Per::Occurrence => "per occurrence",
-                Per::PersonOccurrence => "per person per occurrence",
-                Per::PersonDay => "per person per day",
-            };
-            let mut t = format!("{verb} {} {per} of {fact}", num(*amount));
-            if let Some(k) = kind {
-                t.push_str(&format!(" where kind = {k}"));
-            }
-            if *once_per_case {
-                t.push_str(", once per case");
-            }
-            t
-        }
-        RuleKind::Cases { fact, amount } => format!("{verb} {} per case of {fact}", num(*amount)),
-        RuleKind::Kinds {
-            fact,
-            amount,
-            missing,
-        } => {
-            let m = if *missing { "missing " } else { "" };
-            format!("{verb} {} per {m}kind of {fact}", num(*amount))
-        }
-        RuleKind::Table {
-            fact,
-            amounts,
-            once_per_case,
-        } => {
-            let list: Vec<String> = amounts
-                .iter()
-                .map(|(k, a)| format!("{k} {}", num(*a)))
-                .collect();
-            let once = if *once_per_case {
-                ", once per case"
-            } else {
-                ""
-            };
-            format!("{verb} by kind of {fact}: {}{once}", list.join(", "))
-        }
-        RuleKind::When {
-            cond,
-            unless,
-            amount,
-            otherwise,
-        } => {
-            let w = if *unless { "unless" } else { "when" };
-            let mut t = format!("{verb} {} {w} {}", num(*amount), cond_text(cond));
-            if let Some(o) = otherwise {
-                t.push_str(&format!(", otherwise {}", num(*o)));
-            }
-            t
-        }
-        RuleKind::Times { fact, factor } => format!("{verb} {} times {fact}", num(*factor)),
-        RuleKind::Given { fact } => format!("{verb} {fact}"),
-        RuleKind::Brackets { fact, steps } => {
-            let (hi, a) = steps[0];
-            let (lo, b) = steps[1];
-            let (_, c) = steps[2];
-            format!(
-                "{verb} by {fact}: {} or more {}, {} to {} {}, below {} {}",
-                num(hi),
-                num(a),
-                num(lo),
-                num(hi - Decimal::ONE),
-                num(b),
-                num(lo),
-                num(c)
-            )
-        }
-        RuleKind::ProjectsBelow {
-            fact,
-            amount,
-            below,
-        } => {
-            format!(
-                "{verb} {} per project of {fact} where value < {}%",
-                num(*amount),
-                num(*below)
-            )
-        }
-        RuleKind::EachMonth {
-            fact,
-            at_least,
-            amount,
-        } => {
-            format!(
-                "{verb} {} when each month has at least {} {fact}",
-                num(*amount),
-                num(*at_least)
-            )
-        }
-    };
-    if let Some(c) = r.cap {
-        t.push_str(&format!(", cap {}", num(c)));
-    }
-    if let Some(c) = &r.only_if {
-        t.push_str(&format!(", only if {}", cond_text(c)));
-    }
-    t
-}
-
-/// A container's rules, each group under its line, at `indent`.
-fn rules_text(rules: &[Rule], groups: &[Group], indent: &str) -> String {
-    let mut t = String::new();
-    let mut open: Option<usize> = None;
-    for r in rules {
-        if r.group != open {
-            if let Some(g) = r.group {
-                let line = match &groups[g] {
-                    Group::Highest => "the highest of".to_string(),
-                    Group::Together(c) => format!("together, cap {}", num(*c)),
-                };
-                t.push_str(&format!("{indent}{line}\n"));
-            }
-            open = r.group;
-        }
-        let more = if r.group.is_some() { "  " } else { "" };
-        t.push_str(&format!("{indent}{more}{}\n", rule_text(r)));
-    }
-    t
-}
-
-/// The model as a policy, in the English surface form.
-pub fn policy_text(m: &Model) -> String {
-    let total: Decimal = m
-        .sections
-        .iter()
-        .filter(|s| !s.bonus)
-        .filter_map(|s| s.worth)
-        .sum();
-    let bonus: Decimal = m
-        .sections
-        .iter()
-        .filter(|s| s.bonus)
-        .filter_map(|s| s.worth)
-        .sum();
-    let mut t = format!(
-        "policy \"random\"\n  year {}\n  total {}\n",
-        m.year,
-        num(total)
-    );
-    if bonus > Decimal::ZERO {
-        t.push_str(&format!("  bonus {}\n", num(bonus)));
-    }
-    t.push_str(&format!("\nunits {}\n\n", m.units.join(", ")));
-    for f in &m.facts {
-        let shape = match &f.shape {
-            Shape::Event { kinds } => format!(
-                "event with persons, days, case, kind in {{{}}}",
-                kinds.join(", ")
-            ),
-            Shape::Measure {
-                kind: MeasureKind::KeyedPercent,
-            } => "measure percent with project".into(),
-            Shape::Measure {
-                kind: MeasureKind::Count,
-            } => "measure count".into(),
-            Shape::Measure {
-                kind: MeasureKind::Points,
-            } => "measure points".into(),
-            Shape::Flag => "flag".into(),
-            Shape::Points { lo, hi } => format!("points from {} to {}", num(*lo), num(*hi)),
-        };
-        t.push_str(&format!("fact {}: {shape}\n", f.name));
-    }
-    for s in &m.sections {
-        let head = match (s.bonus, s.worth) {
-            (true, Some(w)) => format!("bonus section \"{}\" worth {}", s.name, num(w)),
-            (_, Some(w)) => format!("section \"{}\" worth {}", s.name, num(w)),
-            (_, None) => format!("section \"{}\"", s.name),
-        };
-        t.push_str(&format!("\n{head}\n"));
-        for i in &s.items {
-            match i.worth {
-                Some(w) => t.push_str(&format!("  item \"{}\" worth {}\n", i.name, num(w))),
-                None => t.push_str(&format!("  item \"{}\"\n", i.name)),
-            }
-            t.push_str(&rules_text(&i.rules, &i.groups, "    "));
-        }
-        t.push_str(&rules_text(&s.rules, &s.groups, "  "));
-    }
-    if !m.grades.is_empty() {
-        t.push('\n');
-    }
-    for g in &m.grades {
-        let line = match (g.at_least, g.quota) {
-            (None, _) => format!("grade {} otherwise", g.name),
-            (Some(t), None) => format!("grade {} at least {}", g.name, num(t)),
-            (Some(t), Some(q)) => format!("grade {} top {q} and at least {}", g.name, num(t)),
-        };
-        t.push_str(&line);
-        t.push('\n');
-    }
-    for (c, g) in &m.vetoes {
-        t.push_str(&format!("veto when {}, grade {g}\n", cond_text(c)));
-    }
-    for (p, n) in &m.prizes {
-        t.push_str(&format!("prize \"{p}\" to the top {n}\n"));
-    }
-    t
-}
-
-/// The rows as a CSV fact file.
-pub fn csv_text(m: &Model, rows: &[Row]) -> String {
-    let mut t = String::from("unit,fact,date,persons,days,count,value,case,kind,project\n");
-    let o = |x: &Option<Decimal>| x.map(num).unwrap_or_default();
-    for r in rows {
-        let value = match (r.flag, &r.value) {
-            (Some(true), _) => "是".to_string(),
-            (Some(false), _) => "否".to_string(),
-            (None, Some(v)) => {
-                let percent = m.facts.iter().any(|f| {
-                    f.name == r.fact
-                        && matches!(
-                            f.shape,
-                            Shape::Measure {
-                                kind: MeasureKind::KeyedPercent
-                            }
-                        )
-                });
-                if percent {
-                    format!("{}%", num(*v))
-                } else {
-                    num(*v)
-                }
-            }
-            (None, None) => String::new(),
-        };
-        t.push_str(&format!(
-            "{},{},{}-{:02}-{:02},{},{},{},{},{},{},{}\n",
-            r.unit,
-            r.fact,
-            m.year,
-            r.date.0,
-            r.date.1,
-            o(&r.persons),
-            o(&r.days),
-            o(&r.count),
-            value,
-            r.case.clone().unwrap_or_default(),
-            r.kind.clone().unwrap_or_default(),
-            r.project.clone().unwrap_or_default(),
-        ));
-    }
-    t
-}
+pub use super::text::{csv_text, policy_text, previous_csv};

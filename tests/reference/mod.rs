@@ -6,6 +6,10 @@
 #![allow(dead_code)]
 
 pub mod gen;
+mod outcome;
+pub mod text;
+
+use outcome::{grade, prizes};
 
 use rust_decimal::Decimal;
 
@@ -26,6 +30,8 @@ pub enum Shape {
     Flag,
     /// `points from lo to hi`.
     Points { lo: Decimal, hi: Decimal },
+    /// `event with case, submitted: date, answered: date`: a row's date is its `submitted`.
+    Deadline,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -125,6 +131,13 @@ pub enum RuleKind {
         at_least: Decimal,
         amount: Decimal,
     },
+    /// `AMOUNT per occurrence of EVENT where answered > submitted + N workdays|days`.
+    Late {
+        fact: String,
+        amount: Decimal,
+        n: u32,
+        workdays: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -177,8 +190,51 @@ pub struct Grade {
     pub name: String,
     /// None: `otherwise`.
     pub at_least: Option<Decimal>,
+    pub quota: Option<Quota>,
+    /// `, ties by "S"`: a section index.
+    pub ties_by: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Quota {
     /// `top N`.
-    pub quota: Option<usize>,
+    Count(usize),
+    /// `top P%`, `top P% rounded up`, `top P% rounded half up`.
+    Percent(Decimal, Rounding),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rounding {
+    Down,
+    Up,
+    HalfUp,
+}
+
+#[derive(Debug, Clone)]
+pub enum Prize {
+    /// `prize "P" to the top N`, or `… in section "S"` (a section index).
+    Top {
+        name: String,
+        n: usize,
+        section: Option<usize>,
+    },
+    /// `prize "P" to the most improved against previous`, or `… in each section …`.
+    Improved { name: String, each_section: bool },
+}
+
+/// `calendar`: holidays and make-up workdays of the model's year, as (month, day).
+#[derive(Debug, Clone, Default)]
+pub struct Calendar {
+    pub holidays: Vec<(u32, u32)>,
+    pub workdays: Vec<(u32, u32)>,
+}
+
+/// Last year's results of one unit: its total and its section scores, in section order.
+#[derive(Debug, Clone)]
+pub struct Previous {
+    pub unit: String,
+    pub total: Decimal,
+    pub sections: Vec<Decimal>,
 }
 
 #[derive(Debug, Clone)]
@@ -190,8 +246,10 @@ pub struct Model {
     pub grades: Vec<Grade>,
     /// `veto when COND, grade G`.
     pub vetoes: Vec<(Cond, String)>,
-    /// `prize "P" to the top N`.
-    pub prizes: Vec<(String, usize)>,
+    pub prizes: Vec<Prize>,
+    pub calendar: Option<Calendar>,
+    /// Last year's results (`--previous`), when a prize needs them; some units are missing.
+    pub previous: Option<Vec<Previous>>,
 }
 
 /// One fact row, as generated.
@@ -209,6 +267,8 @@ pub struct Row {
     pub project: Option<String>,
     pub value: Option<Decimal>,
     pub flag: Option<bool>,
+    /// A deadline event's `answered` (its `submitted` is `date`).
+    pub answered: Option<(u32, u32)>,
 }
 
 /// A unit's scores by the reference.
@@ -457,7 +517,54 @@ fn raw(rule: &Rule, m: &Model, rows: &[Row], unit: &str) -> Option<Decimal> {
             });
             Some(if every { *amount } else { Decimal::ZERO })
         }
+        RuleKind::Late {
+            fact,
+            amount,
+            n,
+            workdays,
+        } => {
+            let late = occurrences(rows, unit, fact)
+                .iter()
+                .filter(|r| {
+                    let (month, day) = r.answered.expect("an answer date");
+                    let answered =
+                        chrono::NaiveDate::from_ymd_opt(m.year, month, day).expect("a date");
+                    answered > due(m, r.date, *n, *workdays)
+                })
+                .count();
+            Some(*amount * Decimal::from(late))
+        }
     }
+}
+
+/// Whether a day of the model's year is a working day: Monday to Friday, less the holidays,
+/// plus the make-up workdays.
+fn working(m: &Model, day: chrono::NaiveDate) -> bool {
+    use chrono::Datelike;
+    let md = (day.month(), day.day());
+    let cal = m.calendar.clone().unwrap_or_default();
+    if day.year() == m.year && cal.workdays.contains(&md) {
+        return true;
+    }
+    let weekend = matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun);
+    let holiday = day.year() == m.year && cal.holidays.contains(&md);
+    !weekend && !holiday
+}
+
+/// `date + n workdays` (counting forward from the day after) or `date + n days`.
+fn due(m: &Model, date: (u32, u32), n: u32, workdays: bool) -> chrono::NaiveDate {
+    let mut day = chrono::NaiveDate::from_ymd_opt(m.year, date.0, date.1).expect("a date");
+    if !workdays {
+        return day + chrono::Duration::days(i64::from(n));
+    }
+    let mut left = n;
+    while left > 0 {
+        day = day.succ_opt().expect("a next day");
+        if working(m, day) {
+            left -= 1;
+        }
+    }
+    day
 }
 
 /// A rule's amount after its cap (0 when unknown or its precondition is unmet).
@@ -596,35 +703,7 @@ pub fn score(m: &Model, rows: &[Row]) -> Vec<Scored> {
                 }
             }
         }
-        for (p, n) in &m.prizes {
-            if u.rank <= *n {
-                u.prizes.push(p.clone());
-            }
-        }
     }
+    prizes(m, &mut out);
     out
-}
-
-/// Grades best first: the first whose threshold a unit meets and whose quota has room;
-/// units tied where a quota runs out all move down.
-fn grade(m: &Model, units: &mut [Scored]) {
-    let mut left: Vec<usize> = (0..units.len()).collect();
-    for g in &m.grades {
-        let mut meet: Vec<usize> = left
-            .iter()
-            .copied()
-            .filter(|&i| g.at_least.is_none_or(|t| units[i].total >= t))
-            .collect();
-        meet.sort_by(|&a, &b| units[b].total.cmp(&units[a].total));
-        if let Some(q) = g.quota {
-            if meet.len() > q {
-                let boundary = units[meet[q]].total;
-                meet.retain(|&i| units[i].total > boundary);
-            }
-        }
-        for &i in &meet {
-            units[i].grade = Some(g.name.clone());
-        }
-        left.retain(|i| !meet.contains(i));
-    }
 }
