@@ -193,6 +193,8 @@ codes! {
     NoCases = "E077", "no cases to test";
     /// A `value` on an event's row.
     ValueOnEvent = "E078", "value on an event";
+    /// More units × (facts + rules) than one run keeps in memory.
+    TooLarge = "E079", "too many units for one run";
 }
 
 impl Serialize for Code {

@@ -379,6 +379,7 @@ pub(super) fn evaluate(
             super::PercentArg::Fraction => facts::Percents::Fraction,
         },
         sheet: args.sheet.as_deref(),
+        max_cells: None,
     };
     let Scored {
         results,

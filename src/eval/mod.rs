@@ -47,6 +47,8 @@ pub struct Run<'a> {
     pub percents: crate::facts::Percents,
     /// The sheet of a spreadsheet fact file (`--sheet`).
     pub sheet: Option<&'a str>,
+    /// At most this many units × (facts + rules); `None`: [`MAX_CELLS`].
+    pub max_cells: Option<usize>,
 }
 
 /// The results of a run, or the problems that stopped it (and warnings either way).
@@ -67,7 +69,8 @@ pub fn score(policy: &ir::Policy, run: &Run, sources: &mut crate::span::SourceMa
         run.units.as_ref().map(|u| u.iter().cloned().collect());
     let files: Vec<String> = run.files.iter().map(|p| p.display().to_string()).collect();
     let trace = run.explain.is_some() || run.trace_all;
-    let mut evaluator = Evaluator::new(policy, run.units.clone(), files, trace);
+    let max_cells = run.max_cells.unwrap_or(MAX_CELLS);
+    let mut evaluator = Evaluator::limited(policy, run.units.clone(), files, trace, max_cells);
     let input = crate::facts::Input {
         policy,
         files: run.files,
@@ -120,7 +123,14 @@ pub struct Evaluator<'p> {
     clashes: Vec<(usize, usize, ClashAt)>,
     /// Discretionary-points entries identical in unit, fact, date and value: (unit, fact, first, second).
     repeated: Vec<(usize, usize, At, At)>,
+    /// The number of units that passed [`MAX_CELLS`], when one did.
+    too_many: Option<usize>,
+    max_cells: usize,
 }
+
+/// How many aggregates of a unit and a fact or rule one run keeps at most: units × (facts +
+/// rules). About 440 bytes each, so 20 million is about 9 GB (`docs/reliability.md`, Limits).
+pub const MAX_CELLS: usize = 20_000_000;
 
 #[derive(Debug, Clone)]
 struct UnitState {
@@ -143,6 +153,17 @@ impl<'p> Evaluator<'p> {
         units: Option<Vec<String>>,
         files: Vec<String>,
         trace: bool,
+    ) -> Evaluator<'p> {
+        Evaluator::limited(policy, units, files, trace, MAX_CELLS)
+    }
+
+    /// [`Evaluator::new`] holding at most `max_cells` units × (facts + rules).
+    pub fn limited(
+        policy: &'p ir::Policy,
+        units: Option<Vec<String>>,
+        files: Vec<String>,
+        trace: bool,
+        max_cells: usize,
     ) -> Evaluator<'p> {
         let rules: Vec<&ir::Rule> = policy
             .sections
@@ -192,25 +213,41 @@ impl<'p> Evaluator<'p> {
             overflow_at: None,
             clashes: Vec::new(),
             repeated: Vec::new(),
+            too_many: None,
+            max_cells,
         };
-        for u in units.unwrap_or_default() {
+        let units = units.unwrap_or_default();
+        // Fixed units too many for the limit are refused before anything is held for them.
+        let cells = policy.facts.len() + e.rules.len();
+        if units.len().saturating_mul(cells) > max_cells {
+            e.too_many = Some(units.len());
+            return e;
+        }
+        for u in units {
             e.unit(&u);
         }
         e
     }
 
-    fn unit(&mut self, name: &str) -> usize {
+    /// The index of unit `name`, added if new; None once the run holds as many units as
+    /// [`MAX_CELLS`] allows (the run then ends in E079).
+    fn unit(&mut self, name: &str) -> Option<usize> {
         if let Some(&i) = self.unit_index.get(name) {
-            return i;
+            return Some(i);
         }
         let i = self.units.len();
+        let cells = self.policy.facts.len() + self.rules.len();
+        if (i + 1).saturating_mul(cells) > self.max_cells {
+            self.too_many.get_or_insert(i + 1);
+            return None;
+        }
         self.units.push(name.to_string());
         self.unit_index.insert(name.to_string(), i);
         self.state.push(UnitState {
             facts: vec![FactAgg::default(); self.policy.facts.len()],
             rules: vec![RuleAgg::default(); self.rules.len()],
         });
-        i
+        Some(i)
     }
 
     /// Folds one validated row into the aggregates.
@@ -226,7 +263,9 @@ impl<'p> Evaluator<'p> {
             // INVARIANT: the reader reports rows of units outside a fixed set.
             return;
         }
-        let u = self.unit(&row.unit);
+        let Some(u) = self.unit(&row.unit) else {
+            return;
+        };
         let Some(decl) = self.policy.facts.get(row.fact) else {
             return;
         };
@@ -405,16 +444,19 @@ impl<'p> Evaluator<'p> {
             self.overflow_at = other.overflow_at;
         }
         for (u, f, c) in other.clashes {
-            let mine = self.unit(&other.units[u]);
-            self.clashes.push((mine, f, c));
+            if let Some(mine) = other.units.get(u).and_then(|n| self.unit(n)) {
+                self.clashes.push((mine, f, c));
+            }
         }
         for (u, f, a, b) in other.repeated {
-            let name = &other.units[u];
-            let mine = self.unit(name);
-            self.repeated.push((mine, f, a, b));
+            if let Some(mine) = other.units.get(u).and_then(|n| self.unit(n)) {
+                self.repeated.push((mine, f, a, b));
+            }
         }
         for (name, state) in other.units.into_iter().zip(other.state) {
-            let u = self.unit(&name);
+            let Some(u) = self.unit(&name) else {
+                continue;
+            };
             let mine = &mut self.state[u];
             for (f, (a, b)) in mine.facts.iter_mut().zip(state.facts).enumerate() {
                 let (clashes, repeated) = a.merge(b, &mut self.overflow);
@@ -511,6 +553,15 @@ impl<'p> Evaluator<'p> {
                     Some("酌情分逐行累加；如果是同一条记录录入了两次，请删去一行"),
                 ),
             );
+        }
+        if let Some(n) = self.too_many {
+            problems.push(too_many(
+                n,
+                self.policy.facts.len(),
+                self.rules.len(),
+                self.max_cells,
+            ));
+            return None;
         }
         self.missing_values(strict, problems);
         if self.overflow.0 {
@@ -660,6 +711,32 @@ fn overflow(what: String) -> Diagnostic {
             &[],
             Some("kaohe 最多精确计算 28 位数字；请检查事实文件中的数字是否有误"),
         )
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn too_many(units: usize, facts: usize, rules: usize, max_cells: usize) -> Diagnostic {
+    let most = max_cells / (facts + rules).max(1);
+    Diagnostic::error(
+        Code::TooLarge,
+        format!(
+            "too many units for one run: a policy of {} and {} scores at most {most} units at once, and the facts name more",
+            plural(facts, "fact"),
+            plural(rules, "rule")
+        ),
+    )
+    .with_help(format!("score the units in groups of at most {most}: give each run a `--units` file; or split the policy's sections into policies of fewer rules"))
+    .zh(
+        format!("一次运行的单位过多：{facts} 个事实、{rules} 条规则的细则每次最多计算 {most} 个单位，事实文件中的单位超过了这个数（至第 {units} 个）"),
+        &[],
+        Some(&format!("请把单位分组、每组不超过 {most} 个，用 `--units` 分别运行；或把细则拆成规则较少的几份")),
+    )
 }
 
 /// Whether a rule reads a fact as one value of the unit (a condition, `times`, a bracket table on it).
