@@ -9,6 +9,7 @@
 mod aggregate;
 mod calendar;
 mod cond;
+mod problems;
 mod receipt;
 mod score;
 
@@ -20,6 +21,7 @@ use rust_decimal::Decimal;
 use aggregate::{At, Clash, ClashAt, FactAgg, Overflow, Reported, RuleAgg, Trace};
 use calendar::Calendar;
 use cond::{Env, Val};
+use problems::{overflow, too_many};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::facts::{Problems, Row, Value};
@@ -609,134 +611,10 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    /// Warns (errs, under `--strict`) about units without a row for a flag or a measure the rules read as one value.
-    fn missing_values(&self, strict: bool, problems: &mut Problems) {
-        for (f, fact) in self.policy.facts.iter().enumerate() {
-            let keyed = fact.fields.iter().any(|x| x.kind == FieldKind::Key);
-            let read_whole = self.rules.iter().any(|r| reads_whole(r, &fact.name));
-            if !matches!(fact.shape, Shape::Flag | Shape::Measure(_)) || (keyed && !read_whole) {
-                continue;
-            }
-            let mut lacking: Vec<&str> = self
-                .units
-                .iter()
-                .zip(&self.state)
-                .filter(|(_, s)| s.facts[f].rows == 0)
-                .map(|(u, _)| u.as_str())
-                .collect();
-            lacking.sort_unstable();
-            if lacking.is_empty() {
-                continue;
-            }
-            let (what, consequence, zh_what, zh_consequence) = match fact.shape {
-                Shape::Flag => ("flag", "counted as false", "是否项", "按“否”计"),
-                _ => (
-                    "measure",
-                    "its conditions are unknown, so rules on it give nothing, not even their `otherwise`",
-                    "指标",
-                    "相关条件无法判断，相关规则不计分（也不按“否则”计分）",
-                ),
-            };
-            let list = lacking
-                .iter()
-                .take(20)
-                .map(|u| format!("`{u}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let more = if lacking.len() > 20 {
-                format!(" and {} more", lacking.len() - 20)
-            } else {
-                String::new()
-            };
-            let zh_more = if lacking.len() > 20 {
-                format!(" 等 {} 个单位", lacking.len())
-            } else {
-                String::new()
-            };
-            let message = format!(
-                "no row for {what} `{}` for {list}{more}: {consequence}",
-                fact.name
-            );
-            let zh_message = format!(
-                "{}{zh_more} 没有{zh_what} `{}` 的记录：{zh_consequence}",
-                lacking
-                    .iter()
-                    .take(20)
-                    .map(|u| format!("`{u}`"))
-                    .collect::<Vec<_>>()
-                    .join("、"),
-                fact.name
-            );
-            let d = if strict {
-                Diagnostic::error(Code::MissingFact, message)
-            } else {
-                Diagnostic::warning(Code::MissingFact, message)
-            };
-            let (help, zh_help) = if strict {
-                (
-                    format!(
-                        "add a `{}` row for each unit, or run without `--strict` to accept the default",
-                        fact.name
-                    ),
-                    format!("请为每个单位补充 `{}` 的记录，或去掉 `--strict`", fact.name),
-                )
-            } else {
-                (
-                    format!(
-                        "add a `{}` row for each unit (`--strict` makes this an error)",
-                        fact.name
-                    ),
-                    format!(
-                        "请为每个单位补充 `{}` 的记录（加 `--strict` 则视为错误）",
-                        fact.name
-                    ),
-                )
-            };
-            problems.push(d.with_help(help).zh(zh_message, &[], Some(&zh_help)));
-        }
-    }
-
     fn fact(&self, name: &str) -> Option<(usize, &'p ir::Fact)> {
         let &i = self.fact_index.get(name)?;
         Some((i, &self.policy.facts[i]))
     }
-}
-
-/// Arithmetic that cannot be done exactly: an error, never a rule silently scored 0.
-fn overflow(what: String) -> Diagnostic {
-    Diagnostic::error(Code::Overflow, format!("arithmetic overflow: {what}"))
-        .with_help("kaohe computes exactly with up to 28 digits; check the fact files for misplaced digits")
-        .zh(
-            format!("算术溢出：{what}"),
-            &[],
-            Some("kaohe 最多精确计算 28 位数字；请检查事实文件中的数字是否有误"),
-        )
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
-
-fn too_many(units: usize, facts: usize, rules: usize, max_cells: usize) -> Diagnostic {
-    let most = max_cells / (facts + rules).max(1);
-    Diagnostic::error(
-        Code::TooLarge,
-        format!(
-            "too many units for one run: a policy of {} and {} scores at most {most} units at once, and the facts name more",
-            plural(facts, "fact"),
-            plural(rules, "rule")
-        ),
-    )
-    .with_help(format!("score the units in groups of at most {most}: give each run a `--units` file; or split the policy's sections into policies of fewer rules"))
-    .zh(
-        format!("一次运行的单位过多：{facts} 个事实、{rules} 条规则的细则每次最多计算 {most} 个单位，事实文件中的单位超过了这个数（至第 {units} 个）"),
-        &[],
-        Some(&format!("请把单位分组、每组不超过 {most} 个，用 `--units` 分别运行；或把细则拆成规则较少的几份")),
-    )
 }
 
 /// Whether a rule reads a fact as one value of the unit (a condition, `times`, a bracket table on it).
