@@ -14,6 +14,8 @@ use crate::ir;
 pub struct Previous {
     /// Each unit's previous total and section scores.
     pub units: HashMap<String, PreviousUnit>,
+    /// The sections a CSV file's header names, so that a file without rows is still checked.
+    pub columns: Vec<String>,
 }
 
 /// One unit's previous results.
@@ -47,11 +49,16 @@ pub fn read_previous(path: &Path, policy: &ir::Policy) -> Result<Previous, Diagn
     } else {
         from_csv(&name, text)?
     };
+    if previous.units.is_empty() && previous.columns.is_empty() {
+        // No unit last year (a JSON file with an empty list): nothing to compare.
+        return Ok(previous);
+    }
     let current: Vec<&str> = policy.sections.iter().map(|s| s.name.as_str()).collect();
     let mut seen: Vec<&str> = previous
         .units
         .values()
         .flat_map(|u| u.sections.keys().map(String::as_str))
+        .chain(previous.columns.iter().map(String::as_str))
         .collect();
     seen.sort_unstable();
     seen.dedup();
@@ -68,11 +75,10 @@ pub fn read_previous(path: &Path, policy: &ir::Policy) -> Result<Previous, Diagn
     if let Some(first) = unknown.first().copied().or(absent.first().copied()) {
         let help = match unknown
             .first()
-            .and_then(|u| suggest_name(u, current.iter().copied()))
+            .and_then(|u| Some((u, suggest_name(u, current.iter().copied())?)))
         {
-            Some(s) => format!(
-                "`{}` in `{name}`: did you mean `{s}`? rename the column to compare like with like",
-                unknown[0]
+            Some((u, s)) => format!(
+                "`{u}` in `{name}`: did you mean `{s}`? rename the column to compare like with like"
             ),
             None => {
                 "the previous results must come from a policy with the same sections".to_string()
@@ -112,8 +118,9 @@ fn decimal(name: &str, text: &str) -> Result<Decimal, Diagnostic> {
 
 fn from_json(name: &str, text: &str) -> Result<Previous, Diagnostic> {
     let v: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(name, &e.to_string()))?;
-    let units = v["units"]
-        .as_array()
+    let units = v
+        .get("units")
+        .and_then(|u| u.as_array())
         .ok_or_else(|| bad(name, "no `units` list"))?;
     let mut previous = Previous::default();
     for u in units {
@@ -151,7 +158,14 @@ fn from_csv(name: &str, text: &str) -> Result<Previous, Diagnostic> {
     else {
         return Err(bad(name, "no `unit` and `total` columns"));
     };
-    let mut previous = Previous::default();
+    let mut previous = Previous {
+        columns: header
+            .iter()
+            .filter(|h| !NOT_SECTIONS.contains(&h.as_str()))
+            .cloned()
+            .collect(),
+        ..Previous::default()
+    };
     for record in csv.records() {
         let record = record.map_err(|e| bad(name, &e.to_string()))?;
         let unit = record.get(unit_col).unwrap_or("").trim().to_string();
