@@ -4,8 +4,9 @@
 //! source → [`parse`] → [`ast::Policy`] → [`check`] → [`ir::Policy`], with
 //! diagnostics of every stage rendered by [`diagnostic`].
 #![deny(missing_docs)]
-// A panic on any input is a bug: library code never unwraps, expects, panics or declares a
-// place unreachable (tests may). Indexing is next: see `docs/reliability.md`.
+// A panic on any input is a bug: library code never unwraps, expects, panics, declares a
+// place unreachable or indexes out of bounds (tests may). The few functions that index are
+// allowed one by one, each with the invariant that keeps its indices in bounds.
 #![cfg_attr(
     not(test),
     deny(
@@ -14,7 +15,8 @@
         clippy::panic,
         clippy::unreachable,
         clippy::todo,
-        clippy::unimplemented
+        clippy::unimplemented,
+        clippy::indexing_slicing
     )
 )]
 

@@ -132,9 +132,9 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
-            Err(i) => i - 1,
+            Err(i) => i.saturating_sub(1),
         };
-        let start = self.line_starts[line];
+        let start = self.line_starts.get(line).copied().unwrap_or(0);
         let col = self
             .text
             .get(start..offset)

@@ -329,7 +329,7 @@ impl<'a> Checker<'a> {
             .map(|(g, group)| {
                 let members: Vec<&ast::Rule> = rules.iter().filter(|r| r.group == Some(g)).collect();
                 let verbs: Vec<ast::Verb> = members.iter().map(|r| r.verb).collect();
-                if verbs.windows(2).any(|w| w[0] != w[1]) {
+                if verbs.windows(2).any(|w| w.first() != w.last()) {
                     let mut d = Diagnostic::error(
                         Code::MixedGroup,
                         "a group mixes deductions and awards",
@@ -396,7 +396,7 @@ impl<'a> Checker<'a> {
         let Some(r) = r else { return Vec::new() };
         let mut out: Vec<String> = Vec::new();
         for (i, u) in r.units.iter().enumerate() {
-            if let Some(first) = r.units[..i].iter().find(|f| f.name == u.name) {
+            if let Some(first) = r.units.iter().take(i).find(|f| f.name == u.name) {
                 self.diags.push(
                     Diagnostic::error(
                         Code::Duplicate,

@@ -128,7 +128,7 @@ impl Checker<'_> {
     /// Grades best first: thresholds fall, a grade for any total comes last, and every total has a grade.
     fn grade_order(&mut self, grades: &[&ast::GradeDecl]) {
         for (i, g) in grades.iter().enumerate() {
-            if let Some(first) = grades[..i].iter().find(|f| f.name.name == g.name.name) {
+            if let Some(first) = grades.iter().take(i).find(|f| f.name.name == g.name.name) {
                 self.diags.push(duplicate(
                     "grade",
                     &g.name.name,
@@ -140,8 +140,7 @@ impl Checker<'_> {
         let mut lowest: Option<(&ast::Number, Span)> = None;
         for (i, g) in grades.iter().enumerate() {
             let catch_all = g.threshold.is_none() && g.quota.is_none();
-            if catch_all && i + 1 < grades.len() {
-                let next = grades[i + 1];
+            if let Some(next) = grades.get(i + 1).filter(|_| catch_all) {
                 self.diags.push(
                     Diagnostic::error(
                         Code::GradesOverlap,

@@ -153,8 +153,8 @@ impl<'a> Scope<'a> {
     /// Declares a fact; reports a name declared twice and bad ranges or sets.
     pub fn declare_fact(&mut self, decl: &'a ast::FactDecl, diags: &mut Vec<Diagnostic>) {
         let name = decl.name.name.as_str();
-        if let Some(&i) = self.by_name.get(name) {
-            let first = self.facts[i].decl.name.span;
+        if let Some(info) = self.by_name.get(name).and_then(|&i| self.facts.get(i)) {
+            let first = info.decl.name.span;
             diags.push(duplicate("fact", name, decl.name.span, first));
             return;
         }
@@ -233,9 +233,12 @@ impl<'a> Scope<'a> {
 
     /// Looks a fact up and marks it used; an unknown name is an error with a suggestion.
     pub fn fact(&self, ident: &Ident) -> Result<Rc<FactInfo<'a>>, Diagnostic> {
-        match self.by_name.get(ident.name.as_str()) {
-            Some(&i) => {
-                let info = &self.facts[i];
+        match self
+            .by_name
+            .get(ident.name.as_str())
+            .and_then(|&i| self.facts.get(i))
+        {
+            Some(info) => {
                 info.used.set(true);
                 Ok(Rc::clone(info))
             }
@@ -312,7 +315,7 @@ pub(super) fn distinct_names(
 ) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (i, v) in values.iter().enumerate() {
-        if let Some(first) = values[..i].iter().find(|f| f.name == v.name) {
+        if let Some(first) = values.iter().take(i).find(|f| f.name == v.name) {
             diags.push(
                 Diagnostic::error(
                     Code::RepeatedValue,

@@ -115,7 +115,7 @@ impl Checker<'_> {
                         )
                         .with_help(format!(
                             "add a row for each, e.g. `{} 0` if it costs nothing",
-                            missing[0]
+                            missing.first().map_or("", |m| m.as_str())
                         ))
                         .zh(
                             format!("按 `{target}` 的分值表缺少 {}", list.replace(", ", "、")),
@@ -125,7 +125,7 @@ impl Checker<'_> {
                             ],
                             Some(&format!(
                                 "请为每一类写一行，不扣分的写 `{} 0分`",
-                                missing[0]
+                                missing.first().map_or("", |m| m.as_str())
                             )),
                         ),
                     );
@@ -288,7 +288,7 @@ impl Checker<'_> {
         target: &str,
     ) {
         for (i, (a, a_src, _)) in rows.iter().enumerate() {
-            for (b, b_src, _) in &rows[..i] {
+            for (b, b_src, _) in rows.iter().take(i) {
                 if let Some(w) = overlap(a, b) {
                     self.diags.push(
                         Diagnostic::error(

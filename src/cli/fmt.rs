@@ -34,7 +34,7 @@ impl Storage {
         let crlf = bytes
             .iter()
             .position(|&b| b == b'\n')
-            .is_some_and(|i| i > 0 && bytes[i - 1] == b'\r');
+            .is_some_and(|i| i > 0 && bytes.get(i - 1) == Some(&b'\r'));
         Storage {
             gb18030: std::str::from_utf8(bytes).is_err(),
             bom,

@@ -459,7 +459,7 @@ fn decode_policy(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     {
         return Ok(text.into_owned());
     }
-    let before = String::from_utf8_lossy(&bytes[..at]);
+    let before = String::from_utf8_lossy(bytes.get(..at).unwrap_or(&bytes));
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     Err(Diagnostic::error(

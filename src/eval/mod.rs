@@ -195,7 +195,9 @@ impl<'p> Evaluator<'p> {
                 _ => None,
             };
             if let Some(&f) = fact.and_then(|f| fact_index.get(f.as_str())) {
-                by_fact[f].push(r);
+                if let Some(list) = by_fact.get_mut(f) {
+                    list.push(r);
+                }
             }
         }
         let fixed_units = units.is_some();
@@ -272,7 +274,13 @@ impl<'p> Evaluator<'p> {
             return;
         };
         let of = &mut self.overflow;
-        let agg = &mut self.state[u].facts[row.fact];
+        let Some(agg) = self
+            .state
+            .get_mut(u)
+            .and_then(|s| s.facts.get_mut(row.fact))
+        else {
+            return;
+        };
         agg.rows += 1;
         if self.trace {
             agg.trace.push(Trace {
@@ -295,8 +303,9 @@ impl<'p> Evaluator<'p> {
                 agg.occurrences = of.add(agg.occurrences, row.count);
                 if let (Some(d), Some(year)) = (row.date, self.policy.year) {
                     if d.year() == year {
-                        let m = d.month0() as usize;
-                        agg.months[m] = of.add(agg.months[m], row.count);
+                        if let Some(month) = agg.months.get_mut(d.month0() as usize) {
+                            *month = of.add(*month, row.count);
+                        }
                     }
                 }
                 self.feed_rules(u, row);
@@ -332,10 +341,14 @@ impl<'p> Evaluator<'p> {
         };
         let trace = self.trace;
         let env = RowEnv { row, decl };
-        for &r in &self.by_fact[row.fact] {
-            let rule = self.rules[r];
+        let (Some(rules), Some(state)) = (self.by_fact.get(row.fact), self.state.get_mut(u)) else {
+            return;
+        };
+        for &r in rules {
+            let (Some(&rule), Some(agg)) = (self.rules.get(r), state.rules.get_mut(r)) else {
+                continue;
+            };
             let of = &mut self.overflow;
-            let agg = &mut self.state[u].rules[r];
             // `once per K` counts each K once, at the amount of one occurrence; a row without K is its own K.
             let once_key = rule
                 .once_per
@@ -459,7 +472,9 @@ impl<'p> Evaluator<'p> {
             let Some(u) = self.unit(&name) else {
                 continue;
             };
-            let mine = &mut self.state[u];
+            let Some(mine) = self.state.get_mut(u) else {
+                continue;
+            };
             for (f, (a, b)) in mine.facts.iter_mut().zip(state.facts).enumerate() {
                 let (clashes, repeated) = a.merge(b, &mut self.overflow);
                 self.clashes.extend(clashes.into_iter().map(|c| (u, f, c)));
@@ -475,12 +490,15 @@ impl<'p> Evaluator<'p> {
     pub fn finish(mut self, strict: bool, problems: &mut Problems) -> Option<Results> {
         self.replay_states();
         let file = |i: usize| self.files.get(i).map_or("?", String::as_str);
+        let name = |u: usize| self.units.get(u).map_or("", String::as_str);
         let mut clashes = self.clashes.clone();
-        clashes.sort_unstable_by_key(|&(u, f, (_, a, b))| (self.units[u].clone(), f, a, b));
+        clashes.sort_unstable_by_key(|&(u, f, (_, a, b))| (name(u), f, a, b));
         clashes.dedup();
         for (u, f, (clash, (f1, l1), (f2, l2))) in clashes {
-            let fact = &self.policy.facts[f];
-            let (what, unit) = (shape_word(&fact.shape), &self.units[u]);
+            let Some(fact) = self.policy.facts.get(f) else {
+                continue;
+            };
+            let (what, unit) = (shape_word(&fact.shape), name(u));
             let (message, help, zh_message, zh_help) = match clash {
                 Clash::SameDate(date) => (
                     format!(
@@ -528,11 +546,13 @@ impl<'p> Evaluator<'p> {
             );
         }
         let mut repeated = self.repeated.clone();
-        repeated.sort_unstable_by_key(|&(u, f, a, b)| (self.units[u].clone(), f, a, b));
+        repeated.sort_unstable_by_key(|&(u, f, a, b)| (name(u), f, a, b));
         repeated.dedup();
         for (u, f, (f1, l1), (f2, l2)) in repeated {
-            let fact = &self.policy.facts[f];
-            let unit = &self.units[u];
+            let Some(fact) = self.policy.facts.get(f) else {
+                continue;
+            };
+            let unit = name(u);
             problems.push(
                 Diagnostic::warning(
                     Code::RepeatedEntry,
@@ -597,13 +617,13 @@ impl<'p> Evaluator<'p> {
     fn replay_states(&mut self) {
         for u in 0..self.state.len() {
             for f in 0..self.policy.facts.len() {
-                if self.by_fact[f].is_empty() {
+                if self.by_fact.get(f).is_none_or(Vec::is_empty) {
                     continue;
                 }
-                let rows: Vec<Row> = self.state[u].facts[f]
-                    .in_force()
-                    .map(|r| r.row.clone())
-                    .collect();
+                let Some(agg) = self.state.get(u).and_then(|s| s.facts.get(f)) else {
+                    continue;
+                };
+                let rows: Vec<Row> = agg.in_force().map(|r| r.row.clone()).collect();
                 for row in &rows {
                     self.feed_rules(u, row);
                 }
@@ -613,7 +633,7 @@ impl<'p> Evaluator<'p> {
 
     fn fact(&self, name: &str) -> Option<(usize, &'p ir::Fact)> {
         let &i = self.fact_index.get(name)?;
-        Some((i, &self.policy.facts[i]))
+        Some((i, self.policy.facts.get(i)?))
     }
 }
 

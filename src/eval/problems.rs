@@ -16,7 +16,7 @@ impl Evaluator<'_> {
                 .units
                 .iter()
                 .zip(&self.state)
-                .filter(|(_, s)| s.facts[f].rows == 0)
+                .filter(|(_, s)| s.facts.get(f).is_none_or(|a| a.rows == 0))
                 .map(|(u, _)| u.as_str())
                 .collect();
             lacking.sort_unstable();

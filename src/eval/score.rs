@@ -170,7 +170,8 @@ fn in_force_rows(e: &Evaluator, state: &UnitState, rule: &ir::Rule) -> Vec<Strin
     facts
         .iter()
         .filter_map(|f| e.fact(f))
-        .flat_map(|(i, _)| state.facts[i].in_force())
+        .filter_map(|(i, _)| state.facts.get(i))
+        .flat_map(super::FactAgg::in_force)
         .map(|r| {
             let file = e.files.get(r.row.file).map_or("?", String::as_str);
             format!("{file}:{}", r.row.line)
@@ -197,47 +198,53 @@ fn combine_groups(
             .collect();
         match group.kind {
             ir::GroupKind::Highest => {
-                let Some(&best) = members.iter().max_by(|a, b| {
-                    results[**a]
-                        .amount
-                        .cmp(&results[**b].amount)
-                        .then_with(|| b.cmp(a))
-                }) else {
+                let amount = |i: usize| results.get(i).map_or(Decimal::ZERO, |r| r.amount);
+                let Some(&best) = members
+                    .iter()
+                    .max_by(|a, b| amount(**a).cmp(&amount(**b)).then_with(|| b.cmp(a)))
+                else {
                     continue;
                 };
                 for &i in &members {
-                    if i != best && !results[i].amount.is_zero() {
-                        let (clause, amount) = (&group.clause, results[i].amount.normalize());
-                        results[i].group = Some(if zh {
+                    let Some(r) = results.get_mut(i).filter(|_| i != best) else {
+                        continue;
+                    };
+                    if !r.amount.is_zero() {
+                        let (clause, amount) = (&group.clause, r.amount.normalize());
+                        r.group = Some(if zh {
                             format!("`{clause}`：{amount} 不是该组最高一项，计 0")
                         } else {
                             format!("`{clause}`: {amount} is not the highest of the group, so it counts 0")
                         });
-                        results[i].amount = Decimal::ZERO;
+                        r.amount = Decimal::ZERO;
                     }
                 }
             }
             ir::GroupKind::Together { cap } => {
                 let sum = members
                     .iter()
-                    .fold(Decimal::ZERO, |a, &i| of.add(a, results[i].amount));
+                    .filter_map(|&i| results.get(i))
+                    .fold(Decimal::ZERO, |a, r| of.add(a, r.amount));
                 if sum <= cap {
                     continue;
                 }
                 let mut excess = sum - cap;
                 for &i in members.iter().rev() {
-                    let cut = results[i].amount.min(excess);
+                    let Some(r) = results.get_mut(i) else {
+                        continue;
+                    };
+                    let cut = r.amount.min(excess);
                     if cut.is_zero() {
                         continue;
                     }
                     let (clause, total) = (&group.clause, sum.normalize());
                     let (cap, cut_by) = (cap.normalize(), cut.normalize());
-                    results[i].group = Some(if zh {
+                    r.group = Some(if zh {
                         format!("`{clause}`：该组合计 {total}，最多 {cap}，本项少计 {cut_by}")
                     } else {
                         format!("`{clause}`: the group's {total} is capped at {cap}, so this rule counts {cut_by} less")
                     });
-                    results[i].amount -= cut;
+                    r.amount -= cut;
                     excess -= cut;
                 }
             }
@@ -269,7 +276,8 @@ fn rule_result(
     rule: &ir::Rule,
     of: &mut Overflow,
 ) -> RuleResult {
-    let agg = &state.rules[index];
+    let fallback = super::RuleAgg::default();
+    let agg = state.rules.get(index).unwrap_or(&fallback);
     let mut unknown = false;
     // A receipt speaks the policy's language.
     let zh = e.policy.chinese;
@@ -512,7 +520,7 @@ fn unit_value(
         return (None, Vec::new());
     };
     (
-        state.facts[i].total_value(decl, of),
+        state.facts.get(i).and_then(|a| a.total_value(decl, of)),
         fact_rows(e, state, fact),
     )
 }
@@ -522,7 +530,9 @@ fn fact_rows(e: &Evaluator, state: &UnitState, fact: &str) -> Vec<RowRef> {
     let Some((i, decl)) = e.fact(fact) else {
         return Vec::new();
     };
-    let agg = &state.facts[i];
+    let Some(agg) = state.facts.get(i) else {
+        return Vec::new();
+    };
     let is_state = matches!(decl.shape, Shape::Measure(_) | Shape::Flag);
     agg.trace
         .iter()
@@ -596,7 +606,8 @@ fn months_short(e: &Evaluator, state: &UnitState, c: &ir::Cond) -> String {
             ir::Cond::Not(a) => stack.push(a),
             ir::Cond::EachMonth { fact, at_least } => {
                 if let Some((i, _)) = e.fact(fact) {
-                    for (m, n) in state.facts[i].months.iter().enumerate() {
+                    let months = state.facts.get(i).map(|a| a.months).unwrap_or_default();
+                    for (m, n) in months.iter().enumerate() {
                         if n < at_least {
                             let (n, least) = (n.normalize(), at_least.normalize());
                             short.push(if e.policy.chinese {
@@ -659,7 +670,7 @@ impl Env for UnitEnv<'_, '_> {
 
     fn fact(&self, name: &str) -> Option<Val<'_>> {
         let (i, decl) = self.e.fact(name)?;
-        let agg = &self.state.facts[i];
+        let agg = self.state.facts.get(i)?;
         match decl.shape {
             // A flag never given counts as false (LANGUAGE.md §6).
             Shape::Flag => Some(Val::Bool(
@@ -678,12 +689,14 @@ impl Env for UnitEnv<'_, '_> {
     fn happened(&self, name: &str) -> bool {
         self.e
             .fact(name)
-            .is_some_and(|(i, _)| self.state.facts[i].occurrences > Decimal::ZERO)
+            .and_then(|(i, _)| self.state.facts.get(i))
+            .is_some_and(|a| a.occurrences > Decimal::ZERO)
     }
 
     fn each_month(&self, name: &str, n: Decimal) -> bool {
         self.e
             .fact(name)
-            .is_some_and(|(i, _)| self.state.facts[i].months.iter().all(|m| *m >= n))
+            .and_then(|(i, _)| self.state.facts.get(i))
+            .is_some_and(|a| a.months.iter().all(|m| *m >= n))
     }
 }

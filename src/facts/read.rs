@@ -248,7 +248,12 @@ struct Strict<R>(R);
 impl<R: Read> Read for Strict<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.0.read(buf)?;
-        if buf[..n].windows(3).any(|w| w == "\u{FFFD}".as_bytes()) {
+        if buf
+            .get(..n)
+            .unwrap_or_default()
+            .windows(3)
+            .any(|w| w == "\u{FFFD}".as_bytes())
+        {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
                 "bytes that are not text in the file's encoding (GB18030 or UTF-16)",
@@ -393,16 +398,20 @@ pub(super) fn duplicate_column(
     let (first, second) = header
         .iter()
         .enumerate()
-        .find_map(|(i, h)| header[..i].iter().position(|x| x == h).map(|j| (j, i)))?;
+        .find_map(|(i, h)| header.iter().take(i).position(|x| x == h).map(|j| (j, i)))?;
     let line = written.join(",");
-    let offset = |k: usize| written[..k].iter().map(|c| c.len() + 1).sum::<usize>();
+    let offset = |k: usize| written.iter().take(k).map(|c| c.len() + 1).sum::<usize>();
     let snippet = file.sources.add_snippet(file.name, line, 1);
     let span = |k: usize| {
-        file.sources
-            .span(snippet, offset(k), offset(k) + written[k].len())
+        file.sources.span(
+            snippet,
+            offset(k),
+            offset(k) + written.get(k).map_or(0, |c| c.len()),
+        )
     };
     let (a, b) = (span(first), span(second));
-    if header[second].trim().is_empty() {
+    let name = header.get(second).map_or("", |h| h.as_str());
+    if name.trim().is_empty() {
         // Columns without a name: a first line of data where the header should be, or empty
         // columns an export left.
         return Some(
@@ -422,16 +431,13 @@ pub(super) fn duplicate_column(
     Some(
         Diagnostic::error(
             Code::DuplicateColumn,
-            format!(
-                "`{}` names the column `{}` twice",
-                file.name, header[second]
-            ),
+            format!("`{}` names the column `{}` twice", file.name, name),
         )
         .with_label(b, "the second")
         .with_label(a, "the first")
         .with_help("rename or remove one of them: a row must say one value for each column")
         .zh(
-            format!("`{}` 的表头中 `{}` 列出现了两次", file.name, header[second]),
+            format!("`{}` 的表头中 `{}` 列出现了两次", file.name, name),
             &["第二次", "第一次"],
             Some("请重命名或删去其中一列：每行每列只能有一个值"),
         ),

@@ -196,7 +196,7 @@ impl<'p> Validator<'p> {
             || self
                 .facts
                 .get(decl.name.as_str())
-                .is_some_and(|&i| self.times_base[i])
+                .is_some_and(|&i| self.times_base.get(i) == Some(&true))
     }
 
     pub fn new(
@@ -306,7 +306,9 @@ impl<'p> Validator<'p> {
         let (Some(unit), Some(fact)) = (unit, fact) else {
             return Err(problems);
         };
-        let decl = &self.policy.facts[fact];
+        let Some(decl) = self.policy.facts.get(fact) else {
+            return Err(problems);
+        };
         let date = match cells.get("date") {
             Some(text) => match (parse_date(text), self.policy.year) {
                 // A row of another year belongs to that year's assessment (LANGUAGE.md §6).
@@ -321,7 +323,7 @@ impl<'p> Validator<'p> {
                 }
             },
             None => {
-                if self.needs_date[fact] {
+                if self.needs_date.get(fact) == Some(&true) {
                     problems.push(missing(
                         "date",
                         &format!("the policy counts `{}` by its date", decl.name),
@@ -606,7 +608,7 @@ fn without_thousands(text: &str) -> Option<String> {
     };
     let groups: Vec<&str> = whole.split(',').collect();
     let ok = groups.first().is_some_and(|g| (1..=3).contains(&g.len()))
-        && groups[1..].iter().all(|g| g.len() == 3)
+        && groups.iter().skip(1).all(|g| g.len() == 3)
         && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_digit()));
     ok.then(|| format!("{sign}{}{tail}", groups.concat()))
 }

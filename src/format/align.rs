@@ -42,10 +42,10 @@ fn align_runs(
         // A run: lines that have the column, and between them lines `through` lets pass.
         let mut run = Vec::new();
         let mut j = i;
-        while j < lines.len() {
-            if at(&lines[j]).is_some() {
+        while let Some(line) = lines.get(j) {
+            if at(line).is_some() {
                 run.push(j);
-            } else if run.is_empty() || !through(&lines[j]) {
+            } else if run.is_empty() || !through(line) {
                 break;
             }
             j += 1;
@@ -54,7 +54,7 @@ fn align_runs(
             let split: Vec<(usize, String, String)> = run
                 .iter()
                 .filter_map(|&k| {
-                    let l = &lines[k];
+                    let l = lines.get(k)?;
                     let c = at(l)?;
                     Some((k, l[..c].trim_end().to_string(), l[c..].to_string()))
                 })
@@ -66,7 +66,9 @@ fn align_runs(
                 .unwrap_or(0);
             for (k, code, tail) in split {
                 let pad = width - code.width() + 2;
-                lines[k] = format!("{code}{}{tail}", " ".repeat(pad));
+                if let Some(line) = lines.get_mut(k) {
+                    *line = format!("{code}{}{tail}", " ".repeat(pad));
+                }
             }
         }
         i = j.max(i + 1);

@@ -29,7 +29,9 @@ pub(super) fn compact_rules(text: &str, rules: &[usize]) -> String {
     let with = |chosen: &[&(usize, String)]| -> String {
         let mut out: Vec<&str> = lines.clone();
         for (i, c) in chosen {
-            out[*i] = c.as_str();
+            if let Some(slot) = out.get_mut(*i) {
+                *slot = c.as_str();
+            }
         }
         out.concat()
     };
@@ -87,8 +89,7 @@ fn compact(line: &str) -> String {
     out.push_str(indent);
     let mut quote: Option<char> = None;
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
+    while let Some(&c) = chars.get(i) {
         match (quote, c) {
             (Some(q), c) if c == q => quote = None,
             (Some(_), _) => {}
@@ -96,7 +97,7 @@ fn compact(line: &str) -> String {
             (None, '“') => quote = Some('”'),
             (None, '#') => {
                 // A trailing comment keeps its two spaces and its text.
-                let rest: String = chars[i..].iter().collect();
+                let rest: String = chars.iter().skip(i).collect();
                 let kept = out.trim_end().len();
                 out.truncate(kept);
                 out.push_str("  ");
@@ -104,8 +105,9 @@ fn compact(line: &str) -> String {
                 return out;
             }
             (None, ' ') => {
-                let end = chars[i..]
+                let end = chars
                     .iter()
+                    .skip(i)
                     .position(|c| *c != ' ')
                     .map_or(chars.len(), |n| i + n);
                 let before = out.chars().last();

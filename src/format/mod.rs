@@ -123,7 +123,7 @@ impl Writer<'_> {
 
     fn rest(&mut self) {
         let comments = self.comments;
-        for c in &comments[self.next..] {
+        for c in comments.iter().skip(self.next) {
             self.own_line_comment(c, "");
         }
         self.next = self.comments.len();

@@ -13,7 +13,7 @@
 mod notes;
 mod previous;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -34,19 +34,16 @@ pub fn rank(units: &mut [UnitResult]) {
             .then_with(|| b.total.cmp(&a.total))
             .then_with(|| a.unit.cmp(&b.unit))
     });
-    let mut i = 0;
-    while i < units.len() {
-        let group = units[i].group.clone();
+    for group in units.chunk_by_mut(|a, b| a.group == b.group) {
         let mut position = 0;
-        let mut j = i;
-        while j < units.len() && units[j].group == group {
-            if j == i || units[j].total != units[j - 1].total {
-                position = j - i + 1;
+        let mut before: Option<Decimal> = None;
+        for (k, u) in group.iter_mut().enumerate() {
+            if before != Some(u.total) {
+                position = k + 1;
+                before = Some(u.total);
             }
-            units[j].rank = position;
-            j += 1;
+            u.rank = position;
         }
-        i = j;
     }
 }
 
@@ -64,14 +61,11 @@ pub fn decide(
     }
     rank(&mut results.units);
     let notes = Notes { zh: policy.chinese };
-    let mut by_group: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
-    for (i, u) in results.units.iter().enumerate() {
-        by_group.entry(u.group.clone()).or_default().push(i);
-    }
-    for members in by_group.values() {
-        grade(policy, &mut results.units, members);
+    // Ranked, the units of a group are side by side, in rank order.
+    for members in results.units.chunk_by_mut(|a, b| a.group == b.group) {
+        grade(policy, members);
         for prize in &policy.prizes {
-            award(prize, &mut results.units, members, previous, notes);
+            award(prize, members, previous, notes);
         }
     }
     if let Some(prev) = previous {
@@ -139,8 +133,8 @@ fn section_score(u: &UnitResult, section: &str) -> Decimal {
         .map_or(Decimal::ZERO, |s| s.score)
 }
 
-/// Grades the units of one ranking group (`members`, in rank order).
-fn grade(policy: &ir::Policy, units: &mut [UnitResult], members: &[usize]) {
+/// Grades the units of one ranking group, in rank order.
+fn grade(policy: &ir::Policy, members: &mut [UnitResult]) {
     if policy.grades.is_empty() {
         return;
     }
@@ -153,139 +147,133 @@ fn grade(policy: &ir::Policy, units: &mut [UnitResult], members: &[usize]) {
         .collect();
     let index = |name: &str| policy.grades.iter().position(|g| g.name == name);
     // Units of equal total are decided together, so that file order never decides.
-    let mut i = 0;
-    while i < members.len() {
-        let total = units[members[i]].total;
-        let mut j = i;
-        while j < members.len() && units[members[j]].total == total {
-            j += 1;
-        }
-        let mut pending: Vec<usize> = members[i..j].to_vec();
-        for (gi, g) in policy.grades.iter().enumerate() {
-            if pending.is_empty() {
+    for tied in members.chunk_by_mut(|a, b| a.total == b.total) {
+        let Some(total) = tied.first().map(|u| u.total) else {
+            continue;
+        };
+        let mut pending = vec![true; tied.len()];
+        for ((gi, g), room_left) in policy.grades.iter().enumerate().zip(left.iter_mut()) {
+            if !pending.contains(&true) {
                 break;
             }
-            // A vetoed unit can be graded no better than its veto says.
-            let (eligible, capped): (Vec<usize>, Vec<usize>) = pending.iter().partition(|&&u| {
-                units[u]
-                    .veto_grades
-                    .iter()
-                    .filter_map(|v| index(v))
-                    .max()
-                    .is_none_or(|floor| gi >= floor)
-            });
-            for &u in &capped {
-                if meets(g, units[u].total) {
-                    let note = notes.vetoed(&g.name, &units[u].vetoes);
-                    units[u].outcome.push(note);
+            let mut eligible = vec![false; tied.len()];
+            for ((u, wait), e) in tied.iter_mut().zip(&pending).zip(eligible.iter_mut()) {
+                if !*wait || !meets(g, u.total) {
+                    continue;
+                }
+                // A vetoed unit can be graded no better than its veto says.
+                let floor = u.veto_grades.iter().filter_map(|v| index(v)).max();
+                if floor.is_some_and(|floor| gi < floor) {
+                    let note = notes.vetoed(&g.name, &u.vetoes);
+                    u.outcome.push(note);
+                } else {
+                    *e = true;
                 }
             }
-            let eligible: Vec<usize> = eligible
-                .into_iter()
-                .filter(|&u| meets(g, units[u].total))
-                .collect();
-            if eligible.is_empty() {
+            let count = eligible.iter().filter(|e| **e).count();
+            if count == 0 {
                 continue;
             }
-            let chosen = match left[gi] {
-                None => eligible.clone(),
-                Some(room) if eligible.len() <= room => eligible.clone(),
-                Some(room) => {
-                    let fitted = fit(&eligible, room, g, units);
-                    for &u in eligible.iter().filter(|u| !fitted.contains(u)) {
-                        let quota = notes.quota(g, n, |q| quota_count(q, n));
-                        let note = match &g.ties_by {
-                            Some(s) => {
-                                let score = section_score(&units[u], s);
-                                notes.quota_full_by(&g.name, &quota, total, s, score)
-                            }
-                            None => notes.quota_full(&g.name, &quota, eligible.len(), total),
-                        };
-                        units[u].outcome.push(note);
+            let chosen = match *room_left {
+                Some(room) if count > room => {
+                    let fitted = fit(tied, &eligible, room, g);
+                    let quota = notes.quota(g, n, |q| quota_count(q, n));
+                    for ((u, e), f) in tied.iter_mut().zip(&eligible).zip(&fitted) {
+                        if *e && !*f {
+                            let note = match &g.ties_by {
+                                Some(s) => {
+                                    let score = section_score(u, s);
+                                    notes.quota_full_by(&g.name, &quota, total, s, score)
+                                }
+                                None => notes.quota_full(&g.name, &quota, count, total),
+                            };
+                            u.outcome.push(note);
+                        }
                     }
                     // Once a quota is overrun at a tie, no lower total may take its place.
-                    left[gi] = Some(0);
+                    *room_left = Some(0);
                     fitted
                 }
+                _ => eligible,
             };
-            if let Some(room) = left[gi].as_mut() {
-                *room = room.saturating_sub(chosen.len());
+            let taken = chosen.iter().filter(|c| **c).count();
+            if let Some(room) = room_left.as_mut() {
+                *room = room.saturating_sub(taken);
             }
-            for &u in &chosen {
-                units[u].grade = Some(g.name.clone());
-                let quota = notes.quota(g, n, |q| quota_count(q, n));
-                let note = notes.graded(g, &units[u], &quota);
-                units[u].outcome.push(note);
+            let quota = notes.quota(g, n, |q| quota_count(q, n));
+            for ((u, wait), c) in tied.iter_mut().zip(pending.iter_mut()).zip(&chosen) {
+                if *c {
+                    u.grade = Some(g.name.clone());
+                    let note = notes.graded(g, u, &quota);
+                    u.outcome.push(note);
+                    *wait = false;
+                }
             }
-            pending.retain(|u| !chosen.contains(u));
         }
-        i = j;
     }
 }
 
-/// Which of `eligible` (tied on total) fit in `room`, ordered by the grade's tie-break section;
-/// units still tied where the room ends all stay out.
-fn fit(eligible: &[usize], room: usize, g: &ir::Grade, units: &[UnitResult]) -> Vec<usize> {
+/// Which of the `eligible` units (tied on total) fit in `room`, ordered by the grade's
+/// tie-break section; units still tied where the room ends all stay out.
+fn fit(tied: &[UnitResult], eligible: &[bool], room: usize, g: &ir::Grade) -> Vec<bool> {
+    let mut chosen = vec![false; tied.len()];
     let Some(section) = &g.ties_by else {
-        return Vec::new();
+        return chosen;
     };
-    let mut order: Vec<usize> = eligible.to_vec();
-    order.sort_by(|a, b| {
-        section_score(&units[*b], section).cmp(&section_score(&units[*a], section))
-    });
-    let mut chosen = Vec::new();
-    let mut k = 0;
-    while k < order.len() {
-        let score = section_score(&units[order[k]], section);
-        let mut m = k;
-        while m < order.len() && section_score(&units[order[m]], section) == score {
-            m += 1;
-        }
-        if chosen.len() + (m - k) > room {
+    let mut order: Vec<(Decimal, usize)> = tied
+        .iter()
+        .zip(eligible)
+        .enumerate()
+        .filter(|(_, (_, e))| **e)
+        .map(|(k, (u, _))| (section_score(u, section), k))
+        .collect();
+    order.sort_by_key(|b| std::cmp::Reverse(b.0));
+    let mut taken = 0;
+    for same in order.chunk_by(|a, b| a.0 == b.0) {
+        if taken + same.len() > room {
             break;
         }
-        chosen.extend_from_slice(&order[k..m]);
-        k = m;
+        taken += same.len();
+        for (_, k) in same {
+            if let Some(c) = chosen.get_mut(*k) {
+                *c = true;
+            }
+        }
     }
     chosen
 }
 
 /// Gives one prize within one ranking group.
-fn award(
-    prize: &ir::Prize,
-    units: &mut [UnitResult],
-    members: &[usize],
-    previous: Option<&Previous>,
-    notes: Notes,
-) {
+fn award(prize: &ir::Prize, members: &mut [UnitResult], previous: Option<&Previous>, notes: Notes) {
     match &prize.to {
         PrizeTo::Top { count, section } => {
             let score = |u: &UnitResult| match section {
                 Some(s) => section_score(u, s),
                 None => u.total,
             };
-            for &u in members {
-                let better = members
-                    .iter()
-                    .filter(|&&o| score(&units[o]) > score(&units[u]))
-                    .count();
-                let place = better + 1;
+            // A unit's place is one more than the units scoring better: one sort, not a
+            // comparison of every unit with every other.
+            let mut scores: Vec<Decimal> = members.iter().map(score).collect();
+            scores.sort_unstable_by(|a, b| b.cmp(a));
+            for u in members.iter_mut() {
+                let mine = score(u);
+                let place = scores.partition_point(|s| *s > mine) + 1;
                 if place <= *count as usize {
-                    units[u].prizes.push(prize.name.clone());
+                    u.prizes.push(prize.name.clone());
                 }
                 let note = notes.top(&prize.name, section.as_deref(), place, *count);
-                units[u].outcome.push(note);
+                u.outcome.push(note);
             }
         }
         PrizeTo::MostImproved { each_section } => {
             let Some(prev) = previous else {
-                for &u in members {
-                    units[u].outcome.push(notes.no_previous(&prize.name));
+                for u in members.iter_mut() {
+                    u.outcome.push(notes.no_previous(&prize.name));
                 }
                 return;
             };
             let parts: Vec<Option<String>> = if *each_section {
-                units
+                members
                     .first()
                     .map(|u| u.sections.iter().map(|s| Some(s.name.clone())).collect())
                     .unwrap_or_default()
@@ -300,20 +288,20 @@ fn award(
                         Some(s) => Some(section_score(u, s) - *before.sections.get(s)?),
                     }
                 };
-                let best = members.iter().filter_map(|&u| gain(&units[u])).max();
+                let best = members.iter().filter_map(gain).max();
                 let name = match &part {
                     Some(s) => format!("{}（{s}）", prize.name),
                     None => prize.name.clone(),
                 };
-                for &u in members {
-                    let gained = gain(&units[u]);
+                for u in members.iter_mut() {
+                    let gained = gain(u);
                     if let (Some(g), Some(b)) = (gained, best) {
                         if g == b && g > Decimal::ZERO {
-                            units[u].prizes.push(name.clone());
+                            u.prizes.push(name.clone());
                         }
                     }
                     let note = notes.improvement(&name, gained, best);
-                    units[u].outcome.push(note);
+                    u.outcome.push(note);
                 }
             }
         }

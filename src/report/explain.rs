@@ -267,14 +267,16 @@ fn signed(d: Decimal) -> String {
 pub fn explain_json(results: &Results, unit: &UnitResult, of: usize) -> Value {
     let rule = |r: &RuleResult, item: Option<&str>| {
         let mut v = rule_json(r, item);
-        v["file"] = json!(results.source);
-        v["line"] = json!(r.span.start_line);
-        v["arithmetic"] = json!(r.arithmetic);
-        v["rows"] = json!(r
-            .rows
-            .iter()
-            .map(|row| json!({"file": row.file, "line": row.line, "detail": row.detail, "superseded": row.superseded}))
-            .collect::<Vec<_>>());
+        if let Some(o) = v.as_object_mut() {
+            o.insert("file".into(), json!(results.source));
+            o.insert("line".into(), json!(r.span.start_line));
+            o.insert("arithmetic".into(), json!(r.arithmetic));
+            o.insert("rows".into(), json!(r
+                .rows
+                .iter()
+                .map(|row| json!({"file": row.file, "line": row.line, "detail": row.detail, "superseded": row.superseded}))
+                .collect::<Vec<_>>()));
+        }
         v
     };
     json!({

@@ -16,6 +16,11 @@ const COLORS: &[&str] = &[
     "#9c755f", "#bab0ac",
 ];
 
+/// The color of the `k`th section, the palette repeating.
+fn color(k: usize) -> &'static str {
+    COLORS.iter().cycle().nth(k).copied().unwrap_or("#888888")
+}
+
 /// The page. `receipts` says whether the rows behind each rule were kept (a traced run).
 pub fn html(results: &Results) -> Result<String, minijinja::Error> {
     let zh = results.chinese;
@@ -87,7 +92,7 @@ pub fn html(results: &Results) -> Result<String, minijinja::Error> {
                     let seg = json!({
                         "x": format!("{x:.1}"),
                         "width": format!("{width:.1}"),
-                        "color": COLORS[k % COLORS.len()],
+                        "color": color(k),
                         "title": format!("{} {}", s.name, number(s.score)),
                     });
                     x += width;
@@ -108,7 +113,7 @@ pub fn html(results: &Results) -> Result<String, minijinja::Error> {
     let legend: Vec<serde_json::Value> = sections
         .iter()
         .enumerate()
-        .map(|(k, s)| json!({"name": s.name, "color": COLORS[k % COLORS.len()]}))
+        .map(|(k, s)| json!({"name": s.name, "color": color(k)}))
         .collect();
     let of = results.units.len();
     let receipts: Vec<serde_json::Value> = results

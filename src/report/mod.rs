@@ -211,13 +211,15 @@ pub fn csv(results: &Results) -> Result<String, csv::Error> {
     }
     w.write_record(header.iter().map(|h| cell(h)))?;
     for u in &results.units {
-        let mut row: Vec<String> = shown
-            .cells(u, u.unit.clone())
-            .iter()
-            .map(|c| cell(c))
-            .collect();
-        // Numbers are kaohe's own: only text cells are neutralised.
-        row[0] = u.rank.to_string();
+        // Numbers are kaohe's own: only text cells are neutralised (the rank comes first).
+        let mut row: Vec<String> = vec![u.rank.to_string()];
+        row.extend(
+            shown
+                .cells(u, u.unit.clone())
+                .iter()
+                .skip(1)
+                .map(|c| cell(c)),
+        );
         row.extend(u.sections.iter().map(|s| number(s.score)));
         if shown.prizes {
             row.push(cell(&u.prizes.join("；")));

@@ -106,24 +106,35 @@ type RuleKey = (String, Option<String>, usize);
 fn pair(old: &[&str], new: &[&str]) -> Vec<(Option<usize>, Option<usize>)> {
     let mut new_taken = vec![false; new.len()];
     let mut old_match: Vec<Option<usize>> = vec![None; old.len()];
-    for (i, o) in old.iter().enumerate() {
-        if let Some(j) = (0..new.len()).find(|&j| !new_taken[j] && new[j] == *o) {
-            new_taken[j] = true;
-            old_match[i] = Some(j);
+    for (o, matched) in old.iter().zip(old_match.iter_mut()) {
+        let free = new
+            .iter()
+            .zip(&new_taken)
+            .position(|(n, taken)| !*taken && *n == *o);
+        if let Some(j) = free {
+            if let Some(t) = new_taken.get_mut(j) {
+                *t = true;
+            }
+            *matched = Some(j);
         }
     }
-    for (i, o) in old.iter().enumerate() {
-        if old_match[i].is_some() {
+    for (o, matched) in old.iter().zip(old_match.iter_mut()) {
+        if matched.is_some() {
             continue;
         }
-        let best = (0..new.len())
-            .filter(|&j| !new_taken[j])
-            .map(|j| (strsim::normalized_levenshtein(o, new[j]), j))
+        let best = new
+            .iter()
+            .zip(&new_taken)
+            .enumerate()
+            .filter(|(_, (_, taken))| !**taken)
+            .map(|(j, (n, _))| (strsim::normalized_levenshtein(o, n), j))
             .filter(|(s, _)| *s >= 0.5)
             .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
         if let Some((_, j)) = best {
-            new_taken[j] = true;
-            old_match[i] = Some(j);
+            if let Some(t) = new_taken.get_mut(j) {
+                *t = true;
+            }
+            *matched = Some(j);
         }
     }
     let mut out: Vec<(Option<usize>, Option<usize>)> = Vec::new();
@@ -283,8 +294,12 @@ pub fn diff(
         for (i, j) in pair(&old_rules, &new_rules) {
             let oi = i.and_then(|i| o.map(|c| (c, i)));
             let nj = j.and_then(|j| n.map(|c| (c, j)));
-            let change = match (oi, nj) {
-                (Some((a, i)), Some((b, j))) if a.rules[i].clause == b.rules[j].clause => None,
+            let (old_rule, new_rule) = (
+                oi.and_then(|(c, i)| c.rules.get(i)),
+                nj.and_then(|(c, j)| c.rules.get(j)),
+            );
+            let change = match (old_rule, new_rule) {
+                (Some(a), Some(b)) if a.clause == b.clause => None,
                 (Some(_), Some(_)) => Some("changed"),
                 (Some(_), None) => Some("removed"),
                 (None, Some(_)) => Some("added"),
@@ -294,10 +309,10 @@ pub fn diff(
                 clauses.push(ClauseChange {
                     place: at.clone(),
                     change,
-                    old: oi.map(|(c, i)| c.rules[i].clause.clone()),
-                    new: nj.map(|(c, j)| c.rules[j].clause.clone()),
-                    old_line: oi.map(|(c, i)| c.rules[i].span.start_line),
-                    new_line: nj.map(|(c, j)| c.rules[j].span.start_line),
+                    old: old_rule.map(|r| r.clause.clone()),
+                    new: new_rule.map(|r| r.clause.clone()),
+                    old_line: old_rule.map(|r| r.span.start_line),
+                    new_line: new_rule.map(|r| r.span.start_line),
                 });
             }
             rule_pairs.push((
@@ -411,8 +426,9 @@ fn outcome_clauses(old: &Policy, new: &Policy, out: &mut Vec<ClauseChange>) {
         let ot: Vec<&str> = o.iter().map(|x| x.0).collect();
         let nt: Vec<&str> = n.iter().map(|x| x.0).collect();
         for (i, j) in pair(&ot, &nt) {
+            let (i, j) = (i.and_then(|i| o.get(i)), j.and_then(|j| n.get(j)));
             let change = match (i, j) {
-                (Some(i), Some(j)) if ot[i] == nt[j] => continue,
+                (Some(a), Some(b)) if a.0 == b.0 => continue,
                 (Some(_), Some(_)) => "changed",
                 (Some(_), None) => "removed",
                 (None, Some(_)) => "added",
@@ -421,10 +437,10 @@ fn outcome_clauses(old: &Policy, new: &Policy, out: &mut Vec<ClauseChange>) {
             out.push(ClauseChange {
                 place: at.into(),
                 change,
-                old: i.map(|i| ot[i].to_string()),
-                new: j.map(|j| nt[j].to_string()),
-                old_line: i.map(|i| o[i].1),
-                new_line: j.map(|j| n[j].1),
+                old: i.map(|x| x.0.to_string()),
+                new: j.map(|x| x.0.to_string()),
+                old_line: i.map(|x| x.1),
+                new_line: j.map(|x| x.1),
             });
         }
     }

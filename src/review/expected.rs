@@ -220,8 +220,16 @@ pub fn render(results: &Results, columns: &[Column]) -> String {
         row.extend(columns.iter().map(|c| cell(u, c, zh).replace('|', "\\|")));
         table.push(row);
     }
-    let widths: Vec<usize> = (0..table[0].len())
-        .map(|i| table.iter().map(|r| r[i].width()).max().unwrap_or(0).max(3))
+    let columns = table.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..columns)
+        .map(|i| {
+            let widest = table
+                .iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.width())
+                .max();
+            widest.unwrap_or(0).max(3)
+        })
         .collect();
     let line = |row: &[String]| {
         let cells: Vec<String> = row
@@ -237,10 +245,13 @@ pub fn render(results: &Results, columns: &[Column]) -> String {
     } else {
         "# The expected results of this case: one line a unit; a column left out is not checked.\n# `kaohe test --bless` rewrites this file from the scores.\n"
     });
-    out.push_str(&line(&table[0]));
+    let mut rows = table.iter();
+    if let Some(head) = rows.next() {
+        out.push_str(&line(head));
+    }
     let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
     out.push_str(&format!("|-{}-|\n", rule.join("-|-")));
-    for row in &table[1..] {
+    for row in rows {
         out.push_str(&line(row));
     }
     out
@@ -350,11 +361,14 @@ pub fn parse(
             );
             continue;
         }
-        let unit = row[0].0.clone();
+        let Some(((unit, unit_from, unit_to), cells)) = row.split_first() else {
+            continue;
+        };
+        let unit = unit.clone();
         if let Some(first) = rows.iter().find(|r| r.unit == unit) {
             diags.push(
                 Diagnostic::error(Code::BadExpected, format!("unit `{unit}` has two rows"))
-                    .with_label(at(row[0].1, row[0].2), "again here")
+                    .with_label(at(*unit_from, *unit_to), "again here")
                     .with_help(format!(
                         "keep one row for `{unit}` (the first is line {})",
                         first.line
@@ -363,7 +377,7 @@ pub fn parse(
             );
             continue;
         }
-        for (c, (value, from, to)) in cols.iter().zip(&row[1..]) {
+        for (c, (value, from, to)) in cols.iter().zip(cells) {
             let bad = match c {
                 Column::Total | Column::Section(_) => number(value).is_none(),
                 Column::Rank => value.trim().parse::<usize>().map_or(true, |r| r == 0),
@@ -388,7 +402,7 @@ pub fn parse(
         }
         rows.push(Row {
             unit,
-            cells: row[1..].iter().map(|(c, _, _)| c.clone()).collect(),
+            cells: cells.iter().map(|(c, _, _)| c.clone()).collect(),
             line: n as u32 + 1,
         });
     }
