@@ -4,7 +4,7 @@
 //! so aggregates built from different chunks or files merge into the same
 //! result in any order.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -45,8 +45,9 @@ pub(crate) struct Trace {
 pub(crate) struct Reported {
     /// The value, as a number (a flag's as 1 or 0).
     pub value: Decimal,
-    /// The whole row, replayed into the rules that count it once the run is read.
-    pub row: Row,
+    /// The whole row, replayed into the rules that count it once the run is read (boxed: a
+    /// unit holds one per state, most of them empty).
+    pub row: Box<Row>,
 }
 
 impl Reported {
@@ -100,15 +101,16 @@ fn keep_latest(slot: &mut Option<Reported>, new: Reported) -> Option<ClashAt> {
     }
 }
 
-/// What the rows of one fact say about one unit.
+/// What the rows of one fact say about one unit. Every unit holds one per fact, so what only
+/// some facts need (months, the row in force, discretionary entries) takes no room until used.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct FactAgg {
     /// Rows seen.
     pub rows: u64,
     /// Occurrences (the sum of `count`).
     pub occurrences: Decimal,
-    /// Occurrences per month of the policy's year.
-    pub months: [Decimal; 12],
+    /// Occurrences per month of the policy's year, once there is a dated one.
+    pub months: Option<Box<[Decimal; 12]>>,
     /// A measure's or flag's row in force.
     pub value: Option<Reported>,
     /// A keyed measure's rows in force, by key.
@@ -116,12 +118,25 @@ pub(crate) struct FactAgg {
     /// The sum of discretionary points.
     pub points: Decimal,
     /// Discretionary-points entries by (date, value): two equal ones may be one entry made twice.
-    pub entries: HashMap<(Option<NaiveDate>, Decimal), (usize, u64)>,
+    pub entries: BTreeMap<(Option<NaiveDate>, Decimal), (usize, u64)>,
     /// Rows, when explaining.
     pub trace: Vec<Trace>,
 }
 
 impl FactAgg {
+    /// Adds `count` occurrences in month `month0` (0 to 11).
+    pub fn add_month(&mut self, month0: usize, count: Decimal, of: &mut Overflow) {
+        let months = self.months.get_or_insert_with(Default::default);
+        if let Some(m) = months.get_mut(month0) {
+            *m = of.add(*m, count);
+        }
+    }
+
+    /// Occurrences per month (all 0 before any dated occurrence).
+    pub fn months(&self) -> [Decimal; 12] {
+        self.months.as_deref().copied().unwrap_or_default()
+    }
+
     /// Records a state's row; returns the clash if it cannot stand beside the row in force.
     pub fn report(&mut self, key: Option<&str>, new: Reported) -> Option<ClashAt> {
         match key {
@@ -189,8 +204,10 @@ impl FactAgg {
         let mut repeated = Vec::new();
         self.rows += other.rows;
         self.occurrences = of.add(self.occurrences, other.occurrences);
-        for (m, o) in self.months.iter_mut().zip(other.months) {
-            *m = of.add(*m, o);
+        if let Some(theirs) = other.months {
+            for (m, o) in theirs.iter().enumerate() {
+                self.add_month(m, *o, of);
+            }
         }
         if let Some(v) = other.value {
             clashes.extend(keep_latest(&mut self.value, v));
@@ -215,9 +232,9 @@ pub(crate) struct RuleAgg {
     /// Sum of the rows' weights or amounts.
     pub total: Decimal,
     /// `once per K`: the highest weight or amount per key.
-    pub groups: HashMap<String, Decimal>,
+    pub groups: BTreeMap<String, Decimal>,
     /// `per K` and `per missing`: the distinct values seen.
-    pub distinct: HashSet<String>,
+    pub distinct: BTreeSet<String>,
     /// Rows, when explaining.
     pub trace: Vec<Trace>,
 }

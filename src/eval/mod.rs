@@ -303,9 +303,7 @@ impl<'p> Evaluator<'p> {
                 agg.occurrences = of.add(agg.occurrences, row.count);
                 if let (Some(d), Some(year)) = (row.date, self.policy.year) {
                     if d.year() == year {
-                        if let Some(month) = agg.months.get_mut(d.month0() as usize) {
-                            *month = of.add(*month, row.count);
-                        }
+                        agg.add_month(d.month0() as usize, row.count, of);
                     }
                 }
                 self.feed_rules(u, row);
@@ -324,7 +322,7 @@ impl<'p> Evaluator<'p> {
                 // see only the rows in force, once every row is read (`finish`).
                 let reported = Reported {
                     value: n,
-                    row: row.clone(),
+                    row: Box::new(row.clone()),
                 };
                 if let Some(clash) = agg.report(key_of(decl, row), reported) {
                     self.clashes.push((u, row.fact, clash));
@@ -604,7 +602,7 @@ impl<'p> Evaluator<'p> {
         if problems.has_errors() {
             return None;
         }
-        match score::results(&self) {
+        match score::results(&mut self) {
             Ok(results) => Some(results),
             Err(what) => {
                 problems.push(overflow(what));
@@ -623,7 +621,7 @@ impl<'p> Evaluator<'p> {
                 let Some(agg) = self.state.get(u).and_then(|s| s.facts.get(f)) else {
                     continue;
                 };
-                let rows: Vec<Row> = agg.in_force().map(|r| r.row.clone()).collect();
+                let rows: Vec<Row> = agg.in_force().map(|r| (*r.row).clone()).collect();
                 for row in &rows {
                     self.feed_rules(u, row);
                 }

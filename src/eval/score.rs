@@ -9,12 +9,15 @@ use crate::ir::{self, Per, RuleKind, Shape, Verb};
 use crate::results::{ItemResult, Results, RowRef, RuleResult, SectionResult, UnitResult};
 
 /// Every unit's scores; an error naming the unit and the rule where arithmetic overflowed.
-pub(super) fn results(e: &Evaluator) -> Result<Results, String> {
+/// Each unit's aggregates are dropped once it is scored, so a run never holds both whole.
+pub(super) fn results(e: &mut Evaluator) -> Result<Results, String> {
+    let states = std::mem::take(&mut e.state);
+    let e = &*e;
     let mut units: Vec<UnitResult> = e
         .units
         .iter()
-        .zip(&e.state)
-        .map(|(name, state)| unit(e, name, state))
+        .zip(states)
+        .map(|(name, state)| unit(e, name, &state))
         .collect::<Result<_, _>>()?;
     crate::outcome::rank(&mut units);
     Ok(Results {
@@ -606,7 +609,7 @@ fn months_short(e: &Evaluator, state: &UnitState, c: &ir::Cond) -> String {
             ir::Cond::Not(a) => stack.push(a),
             ir::Cond::EachMonth { fact, at_least } => {
                 if let Some((i, _)) = e.fact(fact) {
-                    let months = state.facts.get(i).map(|a| a.months).unwrap_or_default();
+                    let months = state.facts.get(i).map(|a| a.months()).unwrap_or_default();
                     for (m, n) in months.iter().enumerate() {
                         if n < at_least {
                             let (n, least) = (n.normalize(), at_least.normalize());
@@ -697,6 +700,6 @@ impl Env for UnitEnv<'_, '_> {
         self.e
             .fact(name)
             .and_then(|(i, _)| self.state.facts.get(i))
-            .is_some_and(|a| a.months.iter().all(|m| *m >= n))
+            .is_some_and(|a| a.months().iter().all(|m| *m >= n))
     }
 }
