@@ -21,7 +21,10 @@ fn largest_shipped() -> (String, String) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
     let mut best = (String::new(), String::new());
     for dir in std::fs::read_dir(root).expect("policies/").flatten() {
-        for file in std::fs::read_dir(dir.path()).expect("a policy folder").flatten() {
+        for file in std::fs::read_dir(dir.path())
+            .expect("a policy folder")
+            .flatten()
+        {
             let path = file.path();
             if path.extension().is_some_and(|e| e == "policy") {
                 let text = std::fs::read_to_string(&path).expect("a readable policy");
@@ -45,7 +48,9 @@ fn generated(n: usize) -> String {
         t.push_str(&format!("\nsection \"S{s}\" worth 10\n"));
         for r in 0..10.min(n - s * 10) {
             let line = match r % 5 {
-                0 => format!("deduct 0.1 per person per occurrence of late where persons > {r}, cap 2"),
+                0 => format!(
+                    "deduct 0.1 per person per occurrence of late where persons > {r}, cap 2"
+                ),
                 1 => "deduct 0.5 per person per day of late where kind = b, cap 3".into(),
                 2 => "deduct by kind of late: a 0.1, b 0.2, c 0.5, cap 2".into(),
                 3 => "deduct 2 unless rate >= 80%".into(),
