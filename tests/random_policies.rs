@@ -26,6 +26,16 @@ fn kaohe_scores(
     files: &[(String, String)],
     previous: Option<&str>,
 ) -> Result<Results, String> {
+    kaohe_run(text, files, previous, false)
+}
+
+/// [`kaohe_scores`], keeping only scores (as a table or CSV report does) when `scores_only`.
+fn kaohe_run(
+    text: &str,
+    files: &[(String, String)],
+    previous: Option<&str>,
+    scores_only: bool,
+) -> Result<Results, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let mut paths: Vec<PathBuf> = Vec::new();
     for (name, csv) in files {
@@ -61,6 +71,7 @@ fn kaohe_scores(
         files: &paths,
         units: Some(policy.units.clone()),
         previous: previous.as_ref(),
+        scores_only,
         ..Run::default()
     };
     let scored = eval::score(&policy, &run, &mut sources);
@@ -200,6 +211,49 @@ fn check(seed: u64) -> Result<(), String> {
             results.units.len(),
             expected.len()
         )));
+    }
+
+    // Scores only (a table or CSV report): the same scores and outcomes, no receipts.
+    let lean =
+        kaohe_run(&text, &[("facts.csv".into(), csv.clone())], prev, true).map_err(context)?;
+    let outcome = |r: &Results| -> Vec<String> {
+        r.units
+            .iter()
+            .map(|u| {
+                let sections: Vec<String> = u
+                    .sections
+                    .iter()
+                    .map(|s| {
+                        let items: Vec<String> =
+                            s.items.iter().map(|i| format!("{:?}", i.score)).collect();
+                        format!("{}={} [{}]", s.name, s.score, items.join(" "))
+                    })
+                    .collect();
+                format!(
+                    "{} {} {} {:?} {:?} {:?} {}",
+                    u.unit,
+                    u.total,
+                    u.rank,
+                    u.grade,
+                    u.prizes,
+                    u.vetoes,
+                    sections.join("; ")
+                )
+            })
+            .collect()
+    };
+    if outcome(&lean) != outcome(&results) {
+        return Err(context(
+            "keeping scores only changed the scores or outcomes".into(),
+        ));
+    }
+    if lean
+        .units
+        .iter()
+        .flat_map(|u| &u.sections)
+        .any(|s| !s.rules.is_empty())
+    {
+        return Err(context("scores only kept rule receipts".into()));
     }
 
     // The same results whatever the order of the rows, however they are split into files.

@@ -74,15 +74,15 @@ fn run_as(
     }
     // Reports with every receipt keep the rows behind every rule of every unit.
     let traced = receipts == Receipts::Text || matches!(format, RunFormat::Xlsx | RunFormat::Html);
-    let Some(results) = evaluate(
-        &compiled,
-        args,
-        traced.then_some(Trace::All),
-        &mut sources,
-        ui,
-        err,
-    )?
-    else {
+    // A table or CSV shows scores, not receipts: the run keeps no receipt of any rule.
+    let trace = if traced {
+        Some(Trace::All)
+    } else if matches!(format, RunFormat::Table | RunFormat::Csv) {
+        Some(Trace::ScoresOnly)
+    } else {
+        None
+    };
+    let Some(results) = evaluate(&compiled, args, trace, &mut sources, ui, err)? else {
         return Ok(Outcome::Failure);
     };
     let bytes: Vec<u8> = match format {
@@ -121,10 +121,12 @@ fn run_as(
     emit(&bytes, output, &inputs, &sources, ui, out, err)
 }
 
-/// Which rows a run keeps behind each rule: one unit's (`explain`) or every unit's (full reports).
+/// Which rows a run keeps behind each rule: one unit's (`explain`) or every unit's (full reports);
+/// or no receipt at all, only scores (a table or CSV report).
 pub(super) enum Trace<'u> {
     Unit(&'u str),
     All,
+    ScoresOnly,
 }
 
 /// Every unit's receipt at once: an HTML page, a workbook or text, as `-o`'s extension says.
@@ -380,6 +382,7 @@ pub(super) fn evaluate(
         },
         sheet: args.sheet.as_deref(),
         max_cells: None,
+        scores_only: matches!(trace, Some(Trace::ScoresOnly)),
     };
     let Scored {
         results,

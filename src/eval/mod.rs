@@ -51,6 +51,9 @@ pub struct Run<'a> {
     pub sheet: Option<&'a str>,
     /// At most this many units × (facts + rules); `None`: [`MAX_CELLS`].
     pub max_cells: Option<usize>,
+    /// Keep each unit's section and item scores and outcomes but not every rule's receipt:
+    /// enough for a table or CSV report, in a fraction of the memory. Ignored when explaining.
+    pub scores_only: bool,
 }
 
 /// The results of a run, or the problems that stopped it (and warnings either way).
@@ -73,6 +76,7 @@ pub fn score(policy: &ir::Policy, run: &Run, sources: &mut crate::span::SourceMa
     let trace = run.explain.is_some() || run.trace_all;
     let max_cells = run.max_cells.unwrap_or(MAX_CELLS);
     let mut evaluator = Evaluator::limited(policy, run.units.clone(), files, trace, max_cells);
+    evaluator.scores_only = run.scores_only && !trace;
     let input = crate::facts::Input {
         policy,
         files: run.files,
@@ -128,6 +132,8 @@ pub struct Evaluator<'p> {
     /// The number of units that passed [`MAX_CELLS`], when one did.
     too_many: Option<usize>,
     max_cells: usize,
+    /// Results without rule receipts (see [`Run::scores_only`]).
+    scores_only: bool,
 }
 
 /// How many aggregates of a unit and a fact or rule one run keeps at most: units × (facts +
@@ -219,6 +225,7 @@ impl<'p> Evaluator<'p> {
             repeated: Vec::new(),
             too_many: None,
             max_cells,
+            scores_only: false,
         };
         let units = units.unwrap_or_default();
         // Fixed units too many for the limit are refused before anything is held for them.

@@ -100,6 +100,13 @@ fn unit<'p>(e: &Evaluator<'p>, name: &str, state: &UnitState) -> Result<UnitResu
             }
             None => (Decimal::ZERO, passed_sum, None),
         };
+        let (mut items, mut rules) = (items, rules);
+        if e.scores_only {
+            rules = Vec::new();
+            for i in &mut items {
+                i.rules = Vec::new();
+            }
+        }
         sections.push(SectionResult {
             name: s.name.clone(),
             bonus: s.bonus,
