@@ -70,13 +70,13 @@ pub struct Scored {
 /// Reads every fact file, row by row, into an evaluator and scores every unit.
 pub fn score(policy: &ir::Policy, run: &Run, sources: &mut crate::span::SourceMap) -> Scored {
     let mut problems = Problems::default();
-    let allowed: Option<std::collections::HashSet<String>> =
-        run.units.as_ref().map(|u| u.iter().cloned().collect());
     let files: Vec<String> = run.files.iter().map(|p| p.display().to_string()).collect();
     let trace = run.explain.is_some() || run.trace_all;
     let max_cells = run.max_cells.unwrap_or(MAX_CELLS);
     let mut evaluator = Evaluator::limited(policy, run.units.clone(), files, trace, max_cells);
     evaluator.scores_only = run.scores_only && !trace;
+    // The reader finds each row's unit among the evaluator's own: one lookup a row.
+    let allowed = evaluator.unit_positions();
     let input = crate::facts::Input {
         policy,
         files: run.files,
@@ -240,6 +240,12 @@ impl<'p> Evaluator<'p> {
         e
     }
 
+    /// The fixed units and their positions, as rows name them (`Row::unit_id`); `None` when
+    /// units are found in the rows, or too many were given to hold.
+    pub fn unit_positions(&self) -> Option<HashMap<String, usize>> {
+        (self.fixed_units && self.too_many.is_none()).then(|| self.unit_index.clone())
+    }
+
     /// The index of unit `name`, added if new; None once the run holds as many units as
     /// [`MAX_CELLS`] allows (the run then ends in E079).
     fn unit(&mut self, name: &str) -> Option<usize> {
@@ -270,12 +276,15 @@ impl<'p> Evaluator<'p> {
     }
 
     fn feed_row(&mut self, row: &Row) {
-        if self.fixed_units && !self.unit_index.contains_key(&row.unit) {
+        let u = match row.unit_id {
+            // The reader found the unit among `unit_positions`: no second lookup.
+            Some(u) if self.fixed_units => u,
             // INVARIANT: the reader reports rows of units outside a fixed set.
-            return;
-        }
-        let Some(u) = self.unit(&row.unit) else {
-            return;
+            _ if self.fixed_units && !self.unit_index.contains_key(&row.unit) => return,
+            _ => match self.unit(&row.unit) {
+                Some(u) => u,
+                None => return,
+            },
         };
         let Some(decl) = self.policy.facts.get(row.fact) else {
             return;

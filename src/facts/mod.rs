@@ -12,7 +12,7 @@ mod read;
 mod sheet;
 mod validate;
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -48,6 +48,8 @@ pub fn canonical_column(header: &str) -> &str {
 pub struct Row {
     /// The unit the row is about.
     pub unit: String,
+    /// The unit's position among the assessed units, when they are fixed (`Input::units`).
+    pub unit_id: Option<usize>,
     /// Index of the fact in the policy's `facts`.
     pub fact: usize,
     /// Index of the file in the list read.
@@ -133,8 +135,9 @@ pub struct Input<'a> {
     pub policy: &'a ir::Policy,
     /// The fact files, in order.
     pub files: &'a [PathBuf],
-    /// The assessed units, when known (declared or `--units`): other units are errors.
-    pub units: Option<&'a HashSet<String>>,
+    /// The assessed units and their positions, when known (declared or `--units`): other
+    /// units are errors, and each row carries its unit's position (`Row::unit_id`).
+    pub units: Option<&'a HashMap<String, usize>>,
     /// Keep unknown columns on each row (for explanations).
     pub keep_extra: bool,
     /// Only rows of this unit reach the sink (explanations); all rows are still validated.

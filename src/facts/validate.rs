@@ -1,6 +1,6 @@
 //! Part of the facts stage: one raw row → a typed [`Row`], or diagnostics naming file, line and column.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
@@ -141,7 +141,7 @@ impl<'a> Cells<'a> {
 pub(crate) struct Validator<'p> {
     policy: &'p ir::Policy,
     facts: HashMap<&'p str, usize>,
-    units: Option<&'p HashSet<String>>,
+    units: Option<&'p HashMap<String, usize>>,
     needs_date: Vec<bool>,
     /// Facts multiplied by `times`: a negative value would turn a deduction into an award.
     times_base: Vec<bool>,
@@ -201,7 +201,7 @@ impl<'p> Validator<'p> {
 
     pub fn new(
         policy: &'p ir::Policy,
-        units: Option<&'p HashSet<String>>,
+        units: Option<&'p HashMap<String, usize>>,
         percents: Percents,
     ) -> Validator<'p> {
         let facts = policy
@@ -297,9 +297,11 @@ impl<'p> Validator<'p> {
                 }
             },
         };
+        let mut unit_id = None;
         if let (Some(unit), Some(allowed)) = (unit, self.units) {
-            if !allowed.contains(unit) {
-                let suggestion = suggest_name(unit, allowed.iter().map(String::as_str));
+            unit_id = allowed.get(unit).copied();
+            if unit_id.is_none() {
+                let suggestion = suggest_name(unit, allowed.keys().map(String::as_str));
                 problems.push(problem::unknown_unit(unit, suggestion));
             }
         }
@@ -366,6 +368,7 @@ impl<'p> Validator<'p> {
         };
         Ok(Some(Row {
             unit: unit.to_string(),
+            unit_id,
             fact,
             file: file.index,
             line,
