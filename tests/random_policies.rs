@@ -26,15 +26,24 @@ fn kaohe_scores(
     files: &[(String, String)],
     previous: Option<&str>,
 ) -> Result<Results, String> {
-    kaohe_run(text, files, previous, false)
+    kaohe_run(text, files, previous, Lean::default())
 }
 
-/// [`kaohe_scores`], keeping only scores (as a table or CSV report does) when `scores_only`.
+/// How a run is made leaner or cut up; none of it may change the results.
+#[derive(Default, Clone, Copy)]
+struct Lean {
+    /// Keep only scores (as a table or CSV report does).
+    scores_only: bool,
+    /// Threads, and the bytes of each piece the fact file is cut into.
+    pieces: Option<(usize, u64)>,
+}
+
+/// [`kaohe_scores`], made leaner or cut up as `lean` says.
 fn kaohe_run(
     text: &str,
     files: &[(String, String)],
     previous: Option<&str>,
-    scores_only: bool,
+    lean: Lean,
 ) -> Result<Results, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let mut paths: Vec<PathBuf> = Vec::new();
@@ -71,7 +80,9 @@ fn kaohe_run(
         files: &paths,
         units: Some(policy.units.clone()),
         previous: previous.as_ref(),
-        scores_only,
+        scores_only: lean.scores_only,
+        threads: lean.pieces.map(|(t, _)| t).or(Some(1)),
+        piece_bytes: lean.pieces.map(|(_, b)| b),
         ..Run::default()
     };
     let scored = eval::score(&policy, &run, &mut sources);
@@ -214,8 +225,17 @@ fn check(seed: u64) -> Result<(), String> {
     }
 
     // Scores only (a table or CSV report): the same scores and outcomes, no receipts.
-    let lean =
-        kaohe_run(&text, &[("facts.csv".into(), csv.clone())], prev, true).map_err(context)?;
+    let scores_only = Lean {
+        scores_only: true,
+        pieces: None,
+    };
+    let lean = kaohe_run(
+        &text,
+        &[("facts.csv".into(), csv.clone())],
+        prev,
+        scores_only,
+    )
+    .map_err(context)?;
     let outcome = |r: &Results| -> Vec<String> {
         r.units
             .iter()
@@ -254,6 +274,20 @@ fn check(seed: u64) -> Result<(), String> {
         .any(|s| !s.rules.is_empty())
     {
         return Err(context("scores only kept rule receipts".into()));
+    }
+
+    // The same results whatever the threads and however the file is cut into pieces.
+    let (threads, bytes) = (1 + rng.below(3), 1 + rng.below(400) as u64);
+    let cut = Lean {
+        scores_only: false,
+        pieces: Some((threads, bytes)),
+    };
+    let pieces =
+        kaohe_run(&text, &[("facts.csv".into(), csv.clone())], prev, cut).map_err(context)?;
+    if pieces != results {
+        return Err(context(format!(
+            "{threads} threads over pieces of {bytes} bytes changed the results"
+        )));
     }
 
     // The same results whatever the order of the rows, however they are split into files.

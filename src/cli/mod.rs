@@ -172,6 +172,10 @@ pub struct FactArgs {
     /// The sheet of a spreadsheet fact file (.xlsx, .xls, .ods) to read; the first by default.
     #[arg(long)]
     pub sheet: Option<String>,
+    /// Threads reading one large CSV fact file (default: one per core); the results are the
+    /// same whatever the number.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
     /// Say how each fact file was read: as CSV, JSON Lines or which sheet, in which encoding,
     /// and how many rows.
     #[arg(short, long)]

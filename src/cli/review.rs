@@ -128,6 +128,7 @@ fn args_of(case: &Case) -> FactArgs {
         previous: case.previous.clone(),
         percent: PercentArg::Percent,
         sheet: None,
+        threads: None,
         verbose: false,
     }
 }

@@ -382,6 +382,8 @@ pub(super) fn evaluate(
         },
         sheet: args.sheet.as_deref(),
         max_cells: None,
+        threads: args.threads.map(usize::from),
+        piece_bytes: None,
         scores_only: matches!(trace, Some(Trace::ScoresOnly)),
     };
     let Scored {

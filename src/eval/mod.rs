@@ -9,6 +9,7 @@
 mod aggregate;
 mod calendar;
 mod cond;
+mod parallel;
 mod problems;
 mod receipt;
 mod score;
@@ -51,6 +52,12 @@ pub struct Run<'a> {
     pub sheet: Option<&'a str>,
     /// At most this many units × (facts + rules); `None`: [`MAX_CELLS`].
     pub max_cells: Option<usize>,
+    /// Threads reading one large fact file (`None`: one per core). The results are the same
+    /// bytes whatever the number.
+    pub threads: Option<usize>,
+    /// Cut a fact file into pieces of about this many bytes (`None`: one piece a thread, at
+    /// least 4 MB); for tests of the cutting.
+    pub piece_bytes: Option<u64>,
     /// Keep each unit's section and item scores and outcomes but not every rule's receipt:
     /// enough for a table or CSV report, in a fraction of the memory. Ignored when explaining.
     pub scores_only: bool,
@@ -86,7 +93,14 @@ pub fn score(policy: &ir::Policy, run: &Run, sources: &mut crate::span::SourceMa
         percents: run.percents,
         sheet: run.sheet,
     };
-    let files = crate::facts::read(&input, sources, &mut problems, |row| evaluator.feed(&row));
+    // One large file is read by every core when it can be cut; else, and whenever a piece has
+    // something to report, by one thread.
+    let pieces = parallel::plan(run, trace, &evaluator)
+        .and_then(|(plan, threads)| parallel::read(&input, &plan, threads, &mut evaluator));
+    let files = match pieces {
+        Some(read) => vec![read],
+        None => crate::facts::read(&input, sources, &mut problems, |row| evaluator.feed(&row)),
+    };
     let mut results = if problems.has_errors() {
         None
     } else {
@@ -237,6 +251,20 @@ impl<'p> Evaluator<'p> {
         for u in units {
             e.unit(&u);
         }
+        e
+    }
+
+    /// How many aggregates (units × facts and rules) the evaluator holds now.
+    fn held_cells(&self) -> usize {
+        self.state.len() * (self.policy.facts.len() + self.rules.len())
+    }
+
+    /// An empty evaluator like this one (policy, units, limits), for another piece of the facts.
+    fn sibling(&self) -> Evaluator<'p> {
+        let units = self.fixed_units.then(|| self.units.clone());
+        let files = self.files.clone();
+        let mut e = Evaluator::limited(self.policy, units, files, self.trace, self.max_cells);
+        e.scores_only = self.scores_only;
         e
     }
 
@@ -468,6 +496,9 @@ impl<'p> Evaluator<'p> {
 
     /// Folds an evaluator fed other rows (another chunk or file) into this one.
     pub fn merge(&mut self, other: Evaluator<'p>) {
+        if let Some(n) = other.too_many {
+            self.too_many.get_or_insert(n);
+        }
         self.overflow.0 |= other.overflow.0;
         if self.overflow_at.is_none() {
             self.overflow_at = other.overflow_at;
@@ -590,13 +621,9 @@ impl<'p> Evaluator<'p> {
                 ),
             );
         }
-        if let Some(n) = self.too_many {
-            problems.push(too_many(
-                n,
-                self.policy.facts.len(),
-                self.rules.len(),
-                self.max_cells,
-            ));
+        if self.too_many.is_some() {
+            let (facts, rules) = (self.policy.facts.len(), self.rules.len());
+            problems.push(too_many(facts, rules, self.max_cells));
             return None;
         }
         self.missing_values(strict, problems);

@@ -111,7 +111,7 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-pub(super) fn too_many(units: usize, facts: usize, rules: usize, max_cells: usize) -> Diagnostic {
+pub(super) fn too_many(facts: usize, rules: usize, max_cells: usize) -> Diagnostic {
     let most = max_cells / (facts + rules).max(1);
     Diagnostic::error(
         Code::TooLarge,
@@ -123,7 +123,7 @@ pub(super) fn too_many(units: usize, facts: usize, rules: usize, max_cells: usiz
     )
     .with_help(format!("score the units in groups of at most {most}: give each run a `--units` file; or split the policy's sections into policies of fewer rules"))
     .zh(
-        format!("一次运行的单位过多：{facts} 个事实、{rules} 条规则的细则每次最多计算 {most} 个单位，事实文件中的单位超过了这个数（至第 {units} 个）"),
+        format!("一次运行的单位过多：{facts} 个事实、{rules} 条规则的细则每次最多计算 {most} 个单位，事实文件中的单位超过了这个数"),
         &[],
         Some(&format!("请把单位分组、每组不超过 {most} 个，用 `--units` 分别运行；或把细则拆成规则较少的几份")),
     )

@@ -10,6 +10,7 @@ mod folder;
 mod problem;
 mod read;
 mod sheet;
+pub mod split;
 mod validate;
 
 use std::collections::HashMap;

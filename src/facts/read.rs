@@ -14,7 +14,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::span::SourceMap;
 
 /// How many bytes are sniffed to tell UTF-8 from GB18030.
-const SNIFF: usize = 64 * 1024;
+pub(super) const SNIFF: usize = 64 * 1024;
 
 pub(super) fn read_file(
     path: &Path,
@@ -56,6 +56,7 @@ pub(super) fn read_file(
         missing_columns: Default::default(),
         rows: 0,
         sheet: None,
+        line_offset: 0,
     };
     let format = if sheet {
         super::sheet::read_sheet(path, &mut file, sink);
@@ -146,6 +147,9 @@ pub(super) struct FileContext<'a, 'b> {
     pub rows: u64,
     /// The sheet read, for a spreadsheet.
     pub sheet: Option<String>,
+    /// Lines before the text read, when it is a piece of the file (`split`): added to every
+    /// line number, so rows and messages name the file's own lines.
+    pub line_offset: u64,
 }
 
 /// Opens a file as UTF-8 text, whatever its encoding: UTF-8 (its BOM dropped), UTF-16 LE or BE
@@ -209,7 +213,7 @@ fn open_text(path: &Path) -> Result<(Box<dyn Read>, Encoding), Diagnostic> {
 /// UTF-16 saved without a byte-order mark, known by its header: ASCII column names put a
 /// zero byte beside every character (after it in little-endian, before it in big-endian),
 /// which no UTF-8 or GB18030 text has.
-fn utf16_without_bom(head: &[u8]) -> Option<(&'static encoding_rs::Encoding, Encoding)> {
+pub(super) fn utf16_without_bom(head: &[u8]) -> Option<(&'static encoding_rs::Encoding, Encoding)> {
     let pairs = head.len() / 2;
     if pairs < 4 {
         return None;
@@ -264,7 +268,7 @@ impl<R: Read> Read for Strict<R> {
 }
 
 /// Whether `head` is UTF-8, allowing a character cut off at the end of the sniffed bytes.
-fn looks_utf8(head: &[u8]) -> bool {
+pub(super) fn looks_utf8(head: &[u8]) -> bool {
     match std::str::from_utf8(head) {
         Ok(_) => true,
         Err(e) => e.error_len().is_none() && head.len() >= SNIFF,
@@ -312,7 +316,7 @@ fn read_csv(reader: Box<dyn Read>, file: &mut FileContext, sink: &mut impl FnMut
 }
 
 /// Whether the first line of `head` has tabs and no commas outside quotes, or more tabs than commas.
-fn tab_separated(head: &[u8]) -> bool {
+pub(super) fn tab_separated(head: &[u8]) -> bool {
     let line = head.split(|b| *b == b'\n').next().unwrap_or_default();
     let (mut tabs, mut commas, mut quoted) = (0usize, 0usize, false);
     for b in line {
@@ -326,7 +330,7 @@ fn tab_separated(head: &[u8]) -> bool {
     tabs > commas
 }
 
-fn read_delimited(
+pub(super) fn read_delimited(
     reader: impl Read,
     delimiter: u8,
     file: &mut FileContext,
@@ -370,7 +374,7 @@ fn read_delimited(
                 break;
             }
         }
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| p.line()) + file.line_offset;
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }

@@ -1,0 +1,125 @@
+//! The same bytes whatever the threads: every eval fixture and every shipped policy's example
+//! facts, scored on one thread and on several over a fact file cut into pieces of a few bytes
+//! (so that a piece ends on every kind of line), give equal results and equal diagnostics.
+//! A file with a quote, or a piece with a bad row, is read whole: the diagnostics show it.
+
+use std::path::{Path, PathBuf};
+
+use kaohe::diagnostic::render;
+use kaohe::eval::{score, Run};
+use kaohe::span::SourceMap;
+
+/// (results as JSON, rendered diagnostics) of `policy` over `facts` with `pieces`.
+fn scored(
+    policy: &Path,
+    facts: &[PathBuf],
+    units: Option<&Path>,
+    pieces: Option<(usize, u64)>,
+) -> String {
+    let text = std::fs::read_to_string(policy).expect("a readable policy");
+    let mut sources = SourceMap::new();
+    let file = sources.add(policy.display().to_string(), text);
+    let Some(compiled) = kaohe::compile(&sources, file).policy else {
+        return String::new();
+    };
+    let units = match units {
+        Some(u) => Some(kaohe::facts::read_units_file(u).expect("a units file")),
+        None => (!compiled.units.is_empty()).then(|| compiled.units.clone()),
+    };
+    let run = Run {
+        files: facts,
+        units,
+        threads: Some(pieces.map_or(1, |(t, _)| t)),
+        piece_bytes: pieces.map(|(_, b)| b),
+        ..Run::default()
+    };
+    let scored = score(&compiled, &run, &mut sources);
+    let results = scored
+        .results
+        .map(|r| serde_json::to_string(&kaohe::report::json(&r)).expect("JSON"))
+        .unwrap_or_default();
+    format!(
+        "{results}\n{}",
+        render(&scored.problems.diagnostics, &sources, false)
+    )
+}
+
+/// Every (policy, single fact file, units file) the fixtures and shipped policies hold.
+fn cases() -> Vec<(PathBuf, PathBuf, Option<PathBuf>)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    let dirs = |p: PathBuf| -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(p)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.is_dir())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    for dir in dirs(root.join("tests/fixtures/eval")) {
+        let facts: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("a case folder")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                name.ends_with(".csv") && name != "units.csv" && name != "expected.csv"
+            })
+            .collect();
+        if let [one] = facts.as_slice() {
+            let units = Some(dir.join("units.csv")).filter(|u| u.exists());
+            out.push((dir.join("case.policy"), one.clone(), units));
+        }
+    }
+    for dir in dirs(root.join("policies")) {
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        for case in dirs(dir.join("cases")) {
+            let facts: Vec<PathBuf> = std::fs::read_dir(&case)
+                .expect("a case")
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+                .filter(|p| !["units.csv", "previous.csv"].iter().any(|n| p.ends_with(n)))
+                .collect();
+            if let [one] = facts.as_slice() {
+                let units = Some(case.join("units.csv")).filter(|u| u.exists());
+                out.push((dir.join(format!("{name}.policy")), one.clone(), units));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn threads_and_pieces_never_change_a_result_or_a_message() {
+    let cases = cases();
+    assert!(
+        cases.len() >= 20,
+        "only {} cases with one fact file",
+        cases.len()
+    );
+    for (policy, facts, units) in &cases {
+        let facts = [facts.clone()];
+        let one = scored(policy, &facts, units.as_deref(), None);
+        for pieces in [(2, 7), (3, 50), (2, 1000)] {
+            let cut = scored(policy, &facts, units.as_deref(), Some(pieces));
+            assert_eq!(
+                one,
+                cut,
+                "{} over {}: {pieces:?}",
+                policy.display(),
+                facts[0].display()
+            );
+        }
+    }
+}
