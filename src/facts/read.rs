@@ -26,14 +26,7 @@ pub(super) fn read_file(
     sink: &mut impl FnMut(Row),
 ) -> Option<FileRead> {
     let name = path.display().to_string();
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let sheet = matches!(
-        extension.as_deref(),
-        Some("xlsx" | "xlsm" | "xlsb" | "xls" | "ods")
-    );
+    let (sheet, json) = kind_of(path);
     let (reader, encoding): (Box<dyn Read>, Option<Encoding>) = if sheet {
         (Box::new(std::io::empty()), None)
     } else {
@@ -45,7 +38,6 @@ pub(super) fn read_file(
             }
         }
     };
-    let json = matches!(extension.as_deref(), Some("jsonl" | "ndjson" | "json"));
     let mut file = FileContext {
         name: &name,
         index,
@@ -74,6 +66,21 @@ pub(super) fn read_file(
         sheet: file.sheet,
         rows: file.rows,
     })
+}
+
+/// Whether a fact file is a spreadsheet, or JSON Lines, by its extension (else it is text
+/// with delimiters).
+pub(super) fn kind_of(path: &Path) -> (bool, bool) {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let sheet = matches!(
+        extension.as_deref(),
+        Some("xlsx" | "xlsm" | "xlsb" | "xls" | "ods")
+    );
+    let json = matches!(extension.as_deref(), Some("jsonl" | "ndjson" | "json"));
+    (sheet, json)
 }
 
 /// How one fact file was read, for `--verbose`.

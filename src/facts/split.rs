@@ -9,8 +9,8 @@ use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use super::read::{
-    looks_utf8, read_delimited, tab_separated, utf16_without_bom, Encoding, FileContext, FileRead,
-    Format, SNIFF,
+    kind_of, looks_utf8, read_delimited, tab_separated, utf16_without_bom, Encoding, FileContext,
+    FileRead, Format, SNIFF,
 };
 use super::validate::Validator;
 use super::{Input, Problems, Row};
@@ -40,15 +40,8 @@ pub struct Piece {
 /// Cuts `path` into pieces of about `bytes` bytes at line ends; `None` when the file must be
 /// read whole (not a plain UTF-8 CSV or TSV file, a quote in it, or one piece would do).
 pub fn plan(path: &Path, bytes: u64) -> Option<Plan> {
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let whole_only = matches!(
-        extension.as_deref(),
-        Some("xlsx" | "xlsm" | "xlsb" | "xls" | "ods" | "jsonl" | "ndjson" | "json")
-    );
-    if whole_only || path == Path::new("-") {
+    let (sheet, json) = kind_of(path);
+    if sheet || json || path == Path::new("-") {
         return None;
     }
     let mut file = File::open(path).ok()?;
