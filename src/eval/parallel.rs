@@ -58,7 +58,8 @@ pub(super) fn read<'p>(
             .iter()
             .map(|pieces| {
                 let mut evaluator = main.sibling();
-                s.spawn(move || {
+                // A thread the system will not start sends the file back to one thread.
+                std::thread::Builder::new().spawn_scoped(s, move || {
                     let (mut sources, mut problems) = (SourceMap::new(), Problems::default());
                     let mut rows = 0;
                     for &piece in *pieces {
@@ -82,7 +83,7 @@ pub(super) fn read<'p>(
             .collect();
         workers
             .into_iter()
-            .map(|w| w.join().ok().flatten())
+            .map(|w| w.ok().and_then(|h| h.join().ok().flatten()))
             .collect()
     });
     let done: Vec<(Evaluator<'p>, u64)> = done.into_iter().collect::<Option<_>>()?;
