@@ -10,6 +10,16 @@ const POLICY: &str = "policy \"p\"\n  year 2021\n  total 2\n\nfact late: event w
 
 /// Scores `csv` with at most `max_cells` cells and `units` fixed, if any: (scored, en, zh).
 fn run(csv: &str, units: Option<Vec<String>>, max_cells: usize) -> (bool, String, String) {
+    cut_run(csv, units, max_cells, None)
+}
+
+/// [`run`], the file cut into pieces of `pieces.1` bytes read on `pieces.0` threads.
+fn cut_run(
+    csv: &str,
+    units: Option<Vec<String>>,
+    max_cells: usize,
+    pieces: Option<(usize, u64)>,
+) -> (bool, String, String) {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let facts = dir.path().join("facts.csv");
     std::fs::write(&facts, csv).expect("facts written");
@@ -23,6 +33,8 @@ fn run(csv: &str, units: Option<Vec<String>>, max_cells: usize) -> (bool, String
         files: &files,
         units,
         max_cells: Some(max_cells),
+        threads: Some(pieces.map_or(1, |(t, _)| t)),
+        piece_bytes: pieces.map(|(_, b)| b),
         ..Run::default()
     };
     let scored = score(&policy, &run, &mut sources);
@@ -58,4 +70,14 @@ fn fixed_units_beyond_the_limit_are_refused_before_reading() {
     let (scored, en, _) = run(&rows(1), Some(units), 10);
     assert!(!scored, "6 fixed units were scored in 10 cells");
     assert!(en.contains("E079"), "{en}");
+}
+
+#[test]
+fn threads_share_the_limit_and_never_decide_it() {
+    // Each of two threads may hold half the cells; a piece whose units pass its half sends the
+    // file back to one thread, which scores 5 units in 10 cells and refuses 6, as always.
+    let (scored, en, _) = cut_run(&rows(5), None, 10, Some((2, 30)));
+    assert!(scored, "5 units in 10 cells, on two threads: {en}");
+    let (scored, en, _) = cut_run(&rows(6), None, 10, Some((2, 30)));
+    assert!(!scored && en.contains("E079"), "{en}");
 }

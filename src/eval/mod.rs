@@ -143,15 +143,16 @@ pub struct Evaluator<'p> {
     clashes: Vec<(usize, usize, ClashAt)>,
     /// Discretionary-points entries identical in unit, fact, date and value: (unit, fact, first, second).
     repeated: Vec<(usize, usize, At, At)>,
-    /// The number of units that passed [`MAX_CELLS`], when one did.
-    too_many: Option<usize>,
+    /// More units than `max_cells` allows were given or found: the run ends in E079.
+    too_many: bool,
     max_cells: usize,
     /// Results without rule receipts (see [`Run::scores_only`]).
     scores_only: bool,
 }
 
 /// How many aggregates of a unit and a fact or rule one run keeps at most: units × (facts +
-/// rules). About 440 bytes each, so 20 million is about 9 GB (`docs/reliability.md`, Limits).
+/// rules). About 230 bytes each with the unit's results (2.8 million took 640 MB in
+/// `benches/`), so 20 million is about 5 GB (`docs/reliability.md`, Limits).
 pub const MAX_CELLS: usize = 20_000_000;
 
 #[derive(Debug, Clone)]
@@ -237,7 +238,7 @@ impl<'p> Evaluator<'p> {
             overflow_at: None,
             clashes: Vec::new(),
             repeated: Vec::new(),
-            too_many: None,
+            too_many: false,
             max_cells,
             scores_only: false,
         };
@@ -245,7 +246,7 @@ impl<'p> Evaluator<'p> {
         // Fixed units too many for the limit are refused before anything is held for them.
         let cells = policy.facts.len() + e.rules.len();
         if units.len().saturating_mul(cells) > max_cells {
-            e.too_many = Some(units.len());
+            e.too_many = true;
             return e;
         }
         for u in units {
@@ -259,11 +260,14 @@ impl<'p> Evaluator<'p> {
         self.state.len() * (self.policy.facts.len() + self.rules.len())
     }
 
-    /// An empty evaluator like this one (policy, units, limits), for another piece of the facts.
-    fn sibling(&self) -> Evaluator<'p> {
+    /// An empty evaluator like this one (policy, units), for one of `parts` pieces of the facts:
+    /// it holds a `parts`th of this one's aggregates at most, so that all together hold no
+    /// more than this one may.
+    fn sibling(&self, parts: usize) -> Evaluator<'p> {
         let units = self.fixed_units.then(|| self.units.clone());
         let files = self.files.clone();
-        let mut e = Evaluator::limited(self.policy, units, files, self.trace, self.max_cells);
+        let most = self.max_cells / parts.max(1);
+        let mut e = Evaluator::limited(self.policy, units, files, self.trace, most);
         e.scores_only = self.scores_only;
         e
     }
@@ -271,7 +275,7 @@ impl<'p> Evaluator<'p> {
     /// The fixed units and their positions, as rows name them (`Row::unit_id`); `None` when
     /// units are found in the rows, or too many were given to hold.
     pub fn unit_positions(&self) -> Option<HashMap<String, usize>> {
-        (self.fixed_units && self.too_many.is_none()).then(|| self.unit_index.clone())
+        (self.fixed_units && !self.too_many).then(|| self.unit_index.clone())
     }
 
     /// The index of unit `name`, added if new; None once the run holds as many units as
@@ -283,7 +287,7 @@ impl<'p> Evaluator<'p> {
         let i = self.units.len();
         let cells = self.policy.facts.len() + self.rules.len();
         if (i + 1).saturating_mul(cells) > self.max_cells {
-            self.too_many.get_or_insert(i + 1);
+            self.too_many = true;
             return None;
         }
         self.units.push(name.to_string());
@@ -496,9 +500,7 @@ impl<'p> Evaluator<'p> {
 
     /// Folds an evaluator fed other rows (another chunk or file) into this one.
     pub fn merge(&mut self, other: Evaluator<'p>) {
-        if let Some(n) = other.too_many {
-            self.too_many.get_or_insert(n);
-        }
+        self.too_many |= other.too_many;
         self.overflow.0 |= other.overflow.0;
         if self.overflow_at.is_none() {
             self.overflow_at = other.overflow_at;
@@ -621,7 +623,7 @@ impl<'p> Evaluator<'p> {
                 ),
             );
         }
-        if self.too_many.is_some() {
+        if self.too_many {
             let (facts, rules) = (self.policy.facts.len(), self.rules.len());
             problems.push(too_many(facts, rules, self.max_cells));
             return None;

@@ -44,7 +44,7 @@ pub(super) fn plan(run: &Run, trace: bool, main: &Evaluator) -> Option<(Plan, us
 
 /// Reads the pieces of `plan` on up to `threads` threads, each a run of consecutive pieces, and
 /// merges their evaluators in file order into `main`. `None` (and `main` untouched) when a
-/// piece found anything to report.
+/// piece found anything to report, or held more units than its share of the limit.
 pub(super) fn read<'p>(
     input: &Input,
     plan: &Plan,
@@ -57,7 +57,7 @@ pub(super) fn read<'p>(
         let workers: Vec<_> = groups
             .iter()
             .map(|pieces| {
-                let mut evaluator = main.sibling();
+                let mut evaluator = main.sibling(groups.len());
                 // A thread the system will not start sends the file back to one thread.
                 std::thread::Builder::new().spawn_scoped(s, move || {
                     let (mut sources, mut problems) = (SourceMap::new(), Problems::default());
@@ -73,7 +73,10 @@ pub(super) fn read<'p>(
                             |row| evaluator.feed(&row),
                         );
                     }
-                    let quiet = problems.diagnostics.is_empty()
+                    // A piece with more units than its share of the limit goes back to one
+                    // thread too, which alone says whether the whole run is over the limit.
+                    let quiet = !evaluator.too_many
+                        && problems.diagnostics.is_empty()
                         && problems.unlisted_errors == 0
                         && problems.unlisted_warnings == 0
                         && !problems.has_errors();
