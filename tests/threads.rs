@@ -123,3 +123,33 @@ fn threads_and_pieces_never_change_a_result_or_a_message() {
         }
     }
 }
+
+#[test]
+fn a_cut_file_keeps_its_byte_order_mark_crlf_blank_lines_and_tabs() {
+    // The same rows written as Excel and other exporters write them: each way must score the
+    // same cut into pieces as read whole, and the same as the plain file.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eval/each_month");
+    let policy = root.join("case.policy");
+    let plain = std::fs::read_to_string(root.join("facts.csv")).expect("the fixture's facts");
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let crlf_bom = format!("\u{feff}{}", plain.replace('\n', "\r\n"));
+    let blanks = plain.replace('\n', "\n\n");
+    let tabs = plain.replace(',', "\t");
+    let whole = scored(&policy, &[root.join("facts.csv")], None, None);
+    let results = |s: &str| s.split('\n').next().unwrap_or_default().to_string();
+    for (name, text) in [
+        ("crlf_bom.csv", crlf_bom),
+        ("blanks.csv", blanks),
+        ("tabs.tsv", tabs),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("written");
+        let facts = [path];
+        let one = scored(&policy, &facts, None, None);
+        assert_eq!(results(&one), results(&whole), "{name} read whole");
+        for pieces in [(2, 5), (3, 40)] {
+            let cut = scored(&policy, &facts, None, Some(pieces));
+            assert_eq!(one, cut, "{name}: {pieces:?}");
+        }
+    }
+}

@@ -306,13 +306,27 @@ pub(super) fn has_required_columns(
 }
 
 /// Reads a delimited text file; says which delimiter its header line showed.
-fn read_csv(reader: Box<dyn Read>, file: &mut FileContext, sink: &mut impl FnMut(Row)) -> Format {
-    let mut reader = BufReader::with_capacity(SNIFF, reader);
+fn read_csv(
+    mut reader: Box<dyn Read>,
+    file: &mut FileContext,
+    sink: &mut impl FnMut(Row),
+) -> Format {
     // Excel's "Unicode text" and many web exports separate cells with tabs: the header tells.
-    let tabs = match reader.fill_buf() {
-        Ok(head) => tab_separated(head),
-        Err(_) => false,
-    };
+    // The decoder may hand out a few bytes at a time, so read on to the header's line end.
+    let mut head = Vec::new();
+    let mut some = [0u8; 4096];
+    while !head.contains(&b'\n') && head.len() < SNIFF {
+        match reader.read(&mut some) {
+            Ok(0) => break,
+            Ok(n) => head.extend_from_slice(some.get(..n).unwrap_or_default()),
+            Err(e) => {
+                file.problems.push(malformed(file.name, &e.to_string()));
+                return Format::Csv;
+            }
+        }
+    }
+    let tabs = tab_separated(&head);
+    let reader = BufReader::with_capacity(SNIFF, std::io::Cursor::new(head).chain(reader));
     let (delimiter, format) = if tabs {
         (b'\t', Format::Tsv)
     } else {
