@@ -174,12 +174,23 @@ fn check(seed: u64) -> Result<(), String> {
                     )));
                 }
             }
-            // Every score with a worth within [0, worth].
+            // Every score with a worth within [0, worth]: sections and items alike.
             if let Some(w) = spec.worth {
                 if s.score < Decimal::ZERO || s.score > w {
                     return Err(context(format!(
                         "{unit}: section {} scored {} outside [0, {w}]",
                         s.name, s.score
+                    )));
+                }
+            }
+            for (i, item) in s.items.iter().zip(&spec.items) {
+                let (Some(w), Some(score)) = (item.worth, i.score) else {
+                    continue;
+                };
+                if score < Decimal::ZERO || score > w {
+                    return Err(context(format!(
+                        "{unit}: item {} scored {score} outside [0, {w}]",
+                        i.name
                     )));
                 }
             }
