@@ -94,6 +94,57 @@ fn kaohe_run(
     })
 }
 
+/// How many cases the dense lane scored (it leaves grades, vetoes and prizes to the general
+/// evaluator), so that the comparison below is known not to be empty.
+static DENSE_TAKEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The dense lane's CSV report against the general evaluator's, over the same files cut as
+/// `pieces` says; `Ok` when they are the same bytes or the lane leaves the run to the general
+/// evaluator.
+fn dense_agrees(
+    text: &str,
+    files: &[(String, String)],
+    pieces: (usize, u64),
+) -> Result<(), String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for (name, csv) in files {
+        let p = dir.path().join(name);
+        std::fs::write(&p, csv).map_err(|e| e.to_string())?;
+        paths.push(p);
+    }
+    let mut sources = SourceMap::new();
+    let file = sources.add("random.policy", text);
+    let Some(policy) = kaohe::compile(&sources, file).policy else {
+        return Err("the policy does not check".into());
+    };
+    let run = Run {
+        files: &paths,
+        units: Some(policy.units.clone()),
+        scores_only: true,
+        threads: Some(pieces.0),
+        piece_bytes: Some(pieces.1),
+        ..Run::default()
+    };
+    let Some(lane) = eval::dense::score(&policy, &run) else {
+        return Ok(());
+    };
+    DENSE_TAKEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let general = eval::score(&policy, &run, &mut sources);
+    let Some(results) = general.results else {
+        return Err("the dense lane scored a run the general evaluator refused".into());
+    };
+    let want = kaohe::report::csv(&results).map_err(|e| e.to_string())?;
+    let got = kaohe::report::csv_dense(&lane).map_err(|e| e.to_string())?;
+    let said = |d: &[kaohe::diagnostic::Diagnostic]| kaohe::diagnostic::render(d, &sources, false);
+    if want != got || said(&general.problems.diagnostics) != said(&lane.problems.diagnostics) {
+        return Err(format!(
+            "the dense lane ({pieces:?}) disagrees with the general evaluator:\n{want}\n{got}"
+        ));
+    }
+    Ok(())
+}
+
 fn split(csv: &str, parts: usize, rng: &mut Rng) -> Vec<(String, String)> {
     let mut lines = csv.lines();
     let header = lines.next().unwrap_or_default().to_string();
@@ -301,6 +352,15 @@ fn check(seed: u64) -> Result<(), String> {
         )));
     }
 
+    // The dense lane writes the same report, on one thread or several.
+    let (threads, bytes) = (1 + rng.below(3), 1 + rng.below(400) as u64);
+    dense_agrees(
+        &text,
+        &[("facts.csv".into(), csv.clone())],
+        (threads, bytes),
+    )
+    .map_err(context)?;
+
     // The same results whatever the order of the rows, however they are split into files.
     for i in (1..rows.len()).rev() {
         rows.swap(i, rng.below(i + 1));
@@ -344,6 +404,13 @@ fn kaohe_agrees_with_the_reference_on_fixed_seeds() {
         failures.len(),
         fixed_cases(),
         failures[0]
+    );
+    let taken = DENSE_TAKEN.load(std::sync::atomic::Ordering::Relaxed);
+    eprintln!("the dense lane took {taken} of {} cases", fixed_cases());
+    assert!(
+        taken as u64 >= fixed_cases() / 5,
+        "the dense lane took only {taken} of {} cases",
+        fixed_cases()
     );
 }
 

@@ -82,8 +82,18 @@ fn run_as(
     } else {
         None
     };
-    let Some(results) = evaluate(&compiled, args, trace, &mut sources, ui, err)? else {
-        return Ok(Outcome::Failure);
+    // A table or CSV of scores may come from the dense lane, without a result a unit.
+    let dense = matches!(format, RunFormat::Csv | RunFormat::Table) && receipts != Receipts::Text;
+    let scores = evaluate_scores(&compiled, args, trace, dense, &mut sources, ui, err)?;
+    let results = match scores {
+        None => return Ok(Outcome::Failure),
+        Some(Scores::Dense(d)) if format == RunFormat::Csv => {
+            let csv = report::csv_dense(&d).map_err(std::io::Error::other)?;
+            let bytes = with_bom(csv, output);
+            return emit(&bytes, output, &inputs, &sources, ui, out, err);
+        }
+        Some(Scores::Dense(d)) => d.results(),
+        Some(Scores::Full(r)) => r,
     };
     let bytes: Vec<u8> = match format {
         RunFormat::Table if receipts == Receipts::Text => {
@@ -102,11 +112,7 @@ fn run_as(
         RunFormat::Table => report::table(&results).into_bytes(),
         RunFormat::Csv => {
             let csv = report::csv(&results).map_err(std::io::Error::other)?;
-            // A file gets a BOM, or Excel on Chinese Windows shows mojibake; a pipe, a FIFO or
-            // `/dev/stdout` does not.
-            let file = output.is_some_and(|p| std::fs::metadata(p).map_or(true, |m| m.is_file()));
-            let bom = if file { "\u{feff}" } else { "" };
-            format!("{bom}{csv}").into_bytes()
+            with_bom(csv, output)
         }
         RunFormat::Json => format!(
             "{}\n",
@@ -119,6 +125,26 @@ fn run_as(
             .into_bytes(),
     };
     emit(&bytes, output, &inputs, &sources, ui, out, err)
+}
+
+/// A CSV report's bytes: a file gets a BOM, or Excel on Chinese Windows shows mojibake; a
+/// pipe, a FIFO or `/dev/stdout` does not.
+fn with_bom(csv: String, output: Option<&Path>) -> Vec<u8> {
+    let file = output.is_some_and(|p| std::fs::metadata(p).map_or(true, |m| m.is_file()));
+    if file {
+        let mut bytes = Vec::with_capacity(csv.len() + 3);
+        bytes.extend_from_slice("\u{feff}".as_bytes());
+        bytes.extend_from_slice(csv.as_bytes());
+        bytes
+    } else {
+        csv.into_bytes()
+    }
+}
+
+/// Scores from the general evaluator, or from the dense lane (a table or CSV only).
+pub(super) enum Scores {
+    Full(Results),
+    Dense(eval::dense::Dense),
 }
 
 /// Which rows a run keeps behind each rule: one unit's (`explain`) or every unit's (full reports);
@@ -329,6 +355,25 @@ pub(super) fn evaluate(
     ui: Ui,
     err: &mut impl Write,
 ) -> std::io::Result<Option<Results>> {
+    Ok(
+        match evaluate_scores(policy, args, trace, false, sources, ui, err)? {
+            Some(Scores::Full(r)) => Some(r),
+            Some(Scores::Dense(d)) => Some(d.results()),
+            None => None,
+        },
+    )
+}
+
+/// [`evaluate`]; with `dense`, a run of scores only may be scored in the dense lane.
+fn evaluate_scores(
+    policy: &ir::Policy,
+    args: &FactArgs,
+    trace: Option<Trace>,
+    dense: bool,
+    sources: &mut SourceMap,
+    ui: Ui,
+    err: &mut impl Write,
+) -> std::io::Result<Option<Scores>> {
     let units = match units_of(policy, args) {
         Ok(u) => u,
         Err(d) => {
@@ -386,11 +431,24 @@ pub(super) fn evaluate(
         piece_bytes: None,
         scores_only: matches!(trace, Some(Trace::ScoresOnly)),
     };
-    let Scored {
-        results,
-        problems,
-        files,
-    } = eval::score(policy, &run, sources);
+    let lane = (dense && run.scores_only)
+        .then(|| eval::dense::score(policy, &run))
+        .flatten();
+    let (results, problems, files) = match lane {
+        Some(mut d) => {
+            let problems = std::mem::take(&mut d.problems);
+            let files = std::mem::take(&mut d.files);
+            (Some(Scores::Dense(d)), problems, files)
+        }
+        None => {
+            let Scored {
+                results,
+                problems,
+                files,
+            } = eval::score(policy, &run, sources);
+            (results.map(Scores::Full), problems, files)
+        }
+    };
     // Diagnostics about fact files speak the policy's language.
     let ui = ui.for_policy(policy);
     // An explanation reads the files twice: say how once.

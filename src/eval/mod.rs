@@ -9,6 +9,7 @@
 mod aggregate;
 mod calendar;
 mod cond;
+pub mod dense;
 mod parallel;
 mod problems;
 mod receipt;
@@ -754,7 +755,7 @@ fn text_of(v: Option<Val>) -> Option<String> {
 }
 
 /// The amount a table gives a value.
-fn look_up(lookup: &Lookup, value: Option<Val>) -> Option<Decimal> {
+pub(crate) fn look_up(lookup: &Lookup, value: Option<Val>) -> Option<Decimal> {
     match (lookup, value?) {
         (Lookup::Values(rows), Val::Text(t)) => rows.iter().find(|(k, _)| k == t).map(|(_, a)| *a),
         (Lookup::Brackets(rows), Val::Num(n)) => {

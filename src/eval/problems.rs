@@ -6,24 +6,38 @@ use super::*;
 impl Evaluator<'_> {
     /// Warns (errs, under `--strict`) about units without a row for a flag or a measure the rules read as one value.
     pub(super) fn missing_values(&self, strict: bool, problems: &mut Problems) {
-        for (f, fact) in self.policy.facts.iter().enumerate() {
-            let keyed = fact.fields.iter().any(|x| x.kind == FieldKind::Key);
-            let read_whole = self.rules.iter().any(|r| reads_whole(r, &fact.name));
-            if !matches!(fact.shape, Shape::Flag | Shape::Measure(_)) || (keyed && !read_whole) {
-                continue;
-            }
-            let mut lacking: Vec<&str> = self
-                .units
+        missing_values(self.policy, &self.rules, strict, problems, |f| {
+            self.units
                 .iter()
                 .zip(&self.state)
                 .filter(|(_, s)| s.facts.get(f).is_none_or(|a| a.rows == 0))
                 .map(|(u, _)| u.as_str())
-                .collect();
-            lacking.sort_unstable();
-            if lacking.is_empty() {
-                continue;
-            }
-            let (what, consequence, zh_what, zh_consequence) = match fact.shape {
+                .collect()
+        });
+    }
+}
+
+/// Warns (errs, under `--strict`) about units without a row for a flag or a measure the rules
+/// read as one value; `lacking(f)` lists the units without a row of fact `f`.
+pub(super) fn missing_values<'u>(
+    policy: &ir::Policy,
+    rules: &[&ir::Rule],
+    strict: bool,
+    problems: &mut Problems,
+    lacking: impl Fn(usize) -> Vec<&'u str>,
+) {
+    for (f, fact) in policy.facts.iter().enumerate() {
+        let keyed = fact.fields.iter().any(|x| x.kind == FieldKind::Key);
+        let read_whole = rules.iter().any(|r| reads_whole(r, &fact.name));
+        if !matches!(fact.shape, Shape::Flag | Shape::Measure(_)) || (keyed && !read_whole) {
+            continue;
+        }
+        let mut lacking = lacking(f);
+        lacking.sort_unstable();
+        if lacking.is_empty() {
+            continue;
+        }
+        let (what, consequence, zh_what, zh_consequence) = match fact.shape {
                 Shape::Flag => ("flag", "counted as false", "是否项", "按“否”计"),
                 _ => (
                     "measure",
@@ -32,63 +46,62 @@ impl Evaluator<'_> {
                     "相关条件无法判断，相关规则不计分（也不按“否则”计分）",
                 ),
             };
-            let list = lacking
+        let list = lacking
+            .iter()
+            .take(20)
+            .map(|u| format!("`{u}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let more = if lacking.len() > 20 {
+            format!(" and {} more", lacking.len() - 20)
+        } else {
+            String::new()
+        };
+        let zh_more = if lacking.len() > 20 {
+            format!(" 等 {} 个单位", lacking.len())
+        } else {
+            String::new()
+        };
+        let message = format!(
+            "no row for {what} `{}` for {list}{more}: {consequence}",
+            fact.name
+        );
+        let zh_message = format!(
+            "{}{zh_more} 没有{zh_what} `{}` 的记录：{zh_consequence}",
+            lacking
                 .iter()
                 .take(20)
                 .map(|u| format!("`{u}`"))
                 .collect::<Vec<_>>()
-                .join(", ");
-            let more = if lacking.len() > 20 {
-                format!(" and {} more", lacking.len() - 20)
-            } else {
-                String::new()
-            };
-            let zh_more = if lacking.len() > 20 {
-                format!(" 等 {} 个单位", lacking.len())
-            } else {
-                String::new()
-            };
-            let message = format!(
-                "no row for {what} `{}` for {list}{more}: {consequence}",
-                fact.name
-            );
-            let zh_message = format!(
-                "{}{zh_more} 没有{zh_what} `{}` 的记录：{zh_consequence}",
-                lacking
-                    .iter()
-                    .take(20)
-                    .map(|u| format!("`{u}`"))
-                    .collect::<Vec<_>>()
-                    .join("、"),
-                fact.name
-            );
-            let d = if strict {
-                Diagnostic::error(Code::MissingFact, message)
-            } else {
-                Diagnostic::warning(Code::MissingFact, message)
-            };
-            let (help, zh_help) = if strict {
-                (
-                    format!(
-                        "add a `{}` row for each unit, or run without `--strict` to accept the default",
-                        fact.name
-                    ),
-                    format!("请为每个单位补充 `{}` 的记录，或去掉 `--strict`", fact.name),
-                )
-            } else {
-                (
-                    format!(
-                        "add a `{}` row for each unit (`--strict` makes this an error)",
-                        fact.name
-                    ),
-                    format!(
-                        "请为每个单位补充 `{}` 的记录（加 `--strict` 则视为错误）",
-                        fact.name
-                    ),
-                )
-            };
-            problems.push(d.with_help(help).zh(zh_message, &[], Some(&zh_help)));
-        }
+                .join("、"),
+            fact.name
+        );
+        let d = if strict {
+            Diagnostic::error(Code::MissingFact, message)
+        } else {
+            Diagnostic::warning(Code::MissingFact, message)
+        };
+        let (help, zh_help) = if strict {
+            (
+                format!(
+                    "add a `{}` row for each unit, or run without `--strict` to accept the default",
+                    fact.name
+                ),
+                format!("请为每个单位补充 `{}` 的记录，或去掉 `--strict`", fact.name),
+            )
+        } else {
+            (
+                format!(
+                    "add a `{}` row for each unit (`--strict` makes this an error)",
+                    fact.name
+                ),
+                format!(
+                    "请为每个单位补充 `{}` 的记录（加 `--strict` 则视为错误）",
+                    fact.name
+                ),
+            )
+        };
+        problems.push(d.with_help(help).zh(zh_message, &[], Some(&zh_help)));
     }
 }
 

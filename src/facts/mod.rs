@@ -9,6 +9,7 @@
 mod folder;
 mod problem;
 mod read;
+pub(crate) mod scan;
 mod sheet;
 pub mod split;
 mod validate;

@@ -210,11 +210,7 @@ impl<'p> Validator<'p> {
             .enumerate()
             .map(|(i, f)| (f.name.as_str(), i))
             .collect();
-        let needs_date = policy
-            .facts
-            .iter()
-            .map(|f| fact_needs_date(policy, &f.name))
-            .collect();
+        let needs_date = dates_needed(policy);
         let times_base = policy
             .facts
             .iter()
@@ -643,12 +639,21 @@ pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
 }
 
-fn parse_bool(text: &str) -> Option<bool> {
+pub(crate) fn parse_bool(text: &str) -> Option<bool> {
     match text.trim().to_lowercase().as_str() {
         "true" | "yes" | "y" | "t" | "1" | "是" | "有" | "已" | "√" | "✓" => Some(true),
         "false" | "no" | "n" | "f" | "0" | "否" | "无" | "未" | "×" | "✗" => Some(false),
         _ => None,
     }
+}
+
+/// For each fact, whether some rule looks at the dates of its rows (a row must then give one).
+pub(crate) fn dates_needed(policy: &ir::Policy) -> Vec<bool> {
+    policy
+        .facts
+        .iter()
+        .map(|f| fact_needs_date(policy, &f.name))
+        .collect()
 }
 
 /// Whether some rule looks at the dates of a fact's rows.

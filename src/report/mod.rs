@@ -98,7 +98,11 @@ pub(crate) struct Words {
 
 impl Words {
     pub(crate) fn of(results: &Results) -> Words {
-        if results.chinese {
+        Words::of_language(results.chinese)
+    }
+
+    pub(crate) fn of_language(chinese: bool) -> Words {
+        if chinese {
             Words {
                 rank: "名次",
                 unit: "单位",
@@ -228,6 +232,35 @@ pub fn csv(results: &Results) -> Result<String, csv::Error> {
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// CSV from the dense lane: what [`csv`] writes for the same scores (no outcome columns:
+/// the lane scores no grades, vetoes or prizes).
+pub fn csv_dense(scores: &crate::eval::dense::Dense) -> Result<String, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::with_capacity(64 * scores.names.len() + 64));
+    let words = Words::of_language(scores.chinese);
+    let mut header = vec![
+        words.rank.to_string(),
+        words.unit.to_string(),
+        words.total.to_string(),
+    ];
+    if !scores.names.is_empty() {
+        header.extend(scores.sections.iter().map(|s| s.0.clone()));
+    }
+    w.write_record(header.iter().map(|h| cell(h)))?;
+    let n = scores.sections.len();
+    let mut row: Vec<String> = Vec::with_capacity(3 + n);
+    for &(u, rank) in &scores.ranked {
+        row.clear();
+        row.push(rank.to_string());
+        row.push(cell(scores.names.get(u).map_or("", String::as_str)));
+        row.push(number(scores.totals.get(u).copied().unwrap_or_default()));
+        row.extend(scores.scores.iter().skip(u * n).take(n).map(|s| number(*s)));
+        w.write_record(&row)?;
+    }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 /// A text cell of a CSV report: a spreadsheet runs a cell starting with `=`, `+`, `-` or `@`

@@ -1,0 +1,365 @@
+//! Part of the eval stage, its dense lane: `ir::Policy` + plain UTF-8 CSV fact files →
+//! every unit's section scores, total and rank ([`Dense`]), for a table or CSV report.
+//!
+//! The same scores as [`super::score`], by a shorter road: rows are typed in place
+//! ([`crate::facts::scan`]) and folded into flat per-unit arrays ([`state`]), then scored
+//! without receipts ([`points`]). The lane takes only what it can do exactly — policies
+//! without grades, vetoes or prizes, plain files, rows the general reader would accept
+//! without a word — and gives up otherwise, before or while reading; the caller then runs the
+//! general evaluator, which reads the files and says what there is to say. `tests/dense.rs`
+//! and the random policies hold the two to the same bytes of report.
+
+mod plan;
+mod points;
+mod state;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rust_decimal::Decimal;
+
+use super::Run;
+use crate::facts::scan::{self, Bail, Lanes, Layout};
+use crate::facts::{FileRead, Problems};
+use crate::ir;
+use crate::results::{Results, SectionResult, UnitResult};
+use plan::Plan;
+use state::State;
+
+/// Every unit's scores, ranked, without receipts.
+#[derive(Debug)]
+pub struct Dense {
+    /// The units, in the order of the units given or first seen.
+    pub names: Vec<String>,
+    /// Each unit's total, by its place in `names`.
+    pub totals: Vec<Decimal>,
+    /// Each unit's section scores, `sections.len()` a unit.
+    pub scores: Vec<Decimal>,
+    /// The sections: name, bonus, worth.
+    pub sections: Vec<(String, bool, Option<Decimal>)>,
+    /// The units in rank order: (place in `names`, rank).
+    pub ranked: Vec<(usize, usize)>,
+    /// Warnings of the run (units without a measure or flag).
+    pub problems: Problems,
+    /// How each fact file was read.
+    pub files: Vec<FileRead>,
+    /// The policy is written in Chinese.
+    pub chinese: bool,
+    /// The policy's title and file.
+    pub policy: Option<String>,
+    source: String,
+}
+
+impl Dense {
+    /// The scores as [`Results`] without items or rules: what a table shows.
+    pub fn results(&self) -> Results {
+        let n = self.sections.len();
+        let units = self
+            .ranked
+            .iter()
+            .map(|&(u, rank)| UnitResult {
+                unit: self.names.get(u).cloned().unwrap_or_default(),
+                total: self.totals.get(u).copied().unwrap_or_default(),
+                rank,
+                total_clamped_from: None,
+                sections: self
+                    .sections
+                    .iter()
+                    .zip(self.scores.iter().skip(u * n))
+                    .map(|((name, bonus, worth), score)| SectionResult {
+                        name: name.clone(),
+                        bonus: *bonus,
+                        worth: *worth,
+                        score: *score,
+                        start: Decimal::ZERO,
+                        clamped_from: None,
+                        responsible: Vec::new(),
+                        items: Vec::new(),
+                        rules: Vec::new(),
+                    })
+                    .collect(),
+                group: None,
+                grade: None,
+                vetoes: Vec::new(),
+                veto_grades: Vec::new(),
+                prizes: Vec::new(),
+                outcome: Vec::new(),
+            })
+            .collect();
+        Results {
+            policy: self.policy.clone(),
+            source: self.source.clone(),
+            units,
+            chinese: self.chinese,
+        }
+    }
+}
+
+/// Scores `run` in the dense lane; `None` when the lane cannot do it exactly (the general
+/// evaluator then does).
+pub fn score(policy: &ir::Policy, run: &Run) -> Option<Dense> {
+    let plain = run.explain.is_none()
+        && !run.trace_all
+        && run.groups.is_empty()
+        && run.previous.is_none()
+        && !run.files.is_empty()
+        && run.sheet.is_none();
+    if !plain {
+        return None;
+    }
+    let plan = Plan::new(policy)?;
+    let layouts: Vec<Layout> = run
+        .files
+        .iter()
+        .map(|p| scan::layout(p))
+        .collect::<Option<_>>()?;
+    // The same file twice is the general reader's E063.
+    let ids: Vec<_> = run
+        .files
+        .iter()
+        .map(|p| crate::output::identity(p))
+        .collect();
+    if ids
+        .iter()
+        .enumerate()
+        .any(|(i, id)| id.is_none() || ids.iter().take(i).any(|x| x == id))
+    {
+        return None;
+    }
+    let cells = policy.facts.len() + plan.rules.len();
+    let max_cells = run.max_cells.unwrap_or(super::MAX_CELLS);
+    let (mut names, index) = match &run.units {
+        Some(units) => {
+            let mut names: Vec<String> = Vec::with_capacity(units.len());
+            let mut index: HashMap<String, usize> = HashMap::with_capacity(units.len());
+            for u in units {
+                if !index.contains_key(u) {
+                    index.insert(u.clone(), names.len());
+                    names.push(u.clone());
+                }
+            }
+            (names, Some(index))
+        }
+        None => (Vec::new(), None),
+    };
+    if names.len().saturating_mul(cells) > max_cells {
+        return None;
+    }
+    let lanes = Lanes::new(policy, index.as_ref(), run.percents)?;
+    let (mut state, files) = read(
+        &plan,
+        run,
+        &layouts,
+        &lanes,
+        &mut names,
+        index.is_some(),
+        cells,
+        max_cells,
+    )
+    .ok()?;
+    state.replay(&plan).ok()?;
+    if state.overflow.0 {
+        return None;
+    }
+    let mut problems = Problems::default();
+    let rules = plan.rules.clone();
+    super::problems::missing_values(policy, &rules, run.strict, &mut problems, |f| {
+        let slots = plan.facts.get(f).copied().unwrap_or_default();
+        let (states, kept) = (plan.counts.states, plan.counts.kept);
+        let reported = |u: usize| match (slots.state, slots.kept) {
+            (Some(s), _) => state
+                .states
+                .get(u * states + s)
+                .is_some_and(Option::is_some),
+            (_, Some(k)) => state.kept.get(u * kept + k).is_some_and(|l| !l.is_empty()),
+            _ => false,
+        };
+        names
+            .iter()
+            .enumerate()
+            .filter(|(u, _)| !reported(*u))
+            .map(|(_, n)| n.as_str())
+            .collect()
+    });
+    if problems.has_errors() {
+        return None;
+    }
+    let n = policy.sections.len();
+    let mut totals = Vec::with_capacity(names.len());
+    let mut scores = vec![Decimal::ZERO; names.len() * n];
+    let mut amounts = Vec::new();
+    for u in 0..names.len() {
+        let out = scores.get_mut(u * n..(u + 1) * n)?;
+        totals.push(points::unit(&plan, &state, u, out, &mut amounts).ok()?);
+    }
+    drop(state);
+    // By total, highest first; ties share a rank and are listed by name (`outcome::rank`).
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (ta, tb) = (totals.get(a), totals.get(b));
+        tb.cmp(&ta).then_with(|| names.get(a).cmp(&names.get(b)))
+    });
+    let mut ranked = Vec::with_capacity(order.len());
+    let mut before: Option<Decimal> = None;
+    let mut position = 0;
+    for (k, &u) in order.iter().enumerate() {
+        let total = totals.get(u).copied();
+        if before != total {
+            position = k + 1;
+            before = total;
+        }
+        ranked.push((u, position));
+    }
+    Some(Dense {
+        names,
+        totals,
+        scores,
+        sections: policy
+            .sections
+            .iter()
+            .map(|s| (s.name.clone(), s.bonus, s.worth))
+            .collect(),
+        ranked,
+        problems,
+        files,
+        chinese: policy.chinese,
+        policy: policy.name.clone(),
+        source: policy.source.name.clone(),
+    })
+}
+
+/// Reads every file into the aggregates: one large file on every core when the units are
+/// fixed, else one file after another.
+#[allow(clippy::too_many_arguments)]
+fn read(
+    plan: &Plan,
+    run: &Run,
+    layouts: &[Layout],
+    lanes: &Lanes,
+    names: &mut Vec<String>,
+    fixed: bool,
+    cells: usize,
+    max_cells: usize,
+) -> Result<(State, Vec<FileRead>), Bail> {
+    let threads = run
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    if let ([path], [layout], true) = (run.files, layouts, fixed) {
+        if threads > 1 || run.piece_bytes.is_some() {
+            if let Some(read) = read_pieces(
+                plan,
+                path,
+                *layout,
+                lanes,
+                names.len(),
+                threads,
+                run.piece_bytes,
+            ) {
+                return read;
+            }
+        }
+    }
+    let mut state = State::new(plan, names.len());
+    let mut found: HashMap<String, usize> = HashMap::new();
+    let mut files = Vec::with_capacity(run.files.len());
+    for (i, (path, layout)) in run.files.iter().zip(layouts).enumerate() {
+        let rows = scan::scan(path, i, *layout, None, lanes, |row| {
+            let u = match row.unit_id {
+                Some(u) => u,
+                None if fixed => return Err(Bail),
+                None => match found.get(row.unit) {
+                    Some(&u) => u,
+                    None => {
+                        if (names.len() + 1).saturating_mul(cells) > max_cells {
+                            return Err(Bail);
+                        }
+                        found.insert(row.unit.to_string(), names.len());
+                        names.push(row.unit.to_string());
+                        state.push_unit(plan)
+                    }
+                },
+            };
+            state.feed(plan, u, row)
+        })?;
+        files.push(file_read(path, *layout, rows));
+    }
+    Ok((state, files))
+}
+
+/// One file cut at line ends into a piece a thread, each read into aggregates of its own and
+/// merged in file order; `None` when the file cannot be cut (it is then read whole).
+fn read_pieces(
+    plan: &Plan,
+    path: &Path,
+    layout: Layout,
+    lanes: &Lanes,
+    units: usize,
+    threads: usize,
+    piece_bytes: Option<u64>,
+) -> Option<Result<(State, Vec<FileRead>), Bail>> {
+    let bytes = match piece_bytes {
+        Some(b) => b.max(1),
+        None => {
+            let size = std::fs::metadata(path).ok()?.len();
+            (size / threads as u64 + 1).max(4 << 20)
+        }
+    };
+    let cut = crate::facts::split::plan(path, bytes)?;
+    let pieces = cut.ranges();
+    let per = pieces.len().div_ceil(threads).max(1);
+    let done: Vec<Result<(State, u64), Bail>> = std::thread::scope(|s| {
+        let workers: Vec<_> = pieces
+            .chunks(per)
+            .map(|group| {
+                std::thread::Builder::new().spawn_scoped(s, move || {
+                    let mut state = State::new(plan, units);
+                    let mut rows = 0;
+                    for &range in group {
+                        rows += scan::scan(path, 0, layout, Some(range), lanes, |row| {
+                            let u = row.unit_id.ok_or(Bail)?;
+                            state.feed(plan, u, row)
+                        })?;
+                    }
+                    Ok((state, rows))
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.map_err(|_| Bail)
+                    .and_then(|h| h.join().map_err(|_| Bail)?)
+            })
+            .collect()
+    });
+    let mut all: Option<State> = None;
+    let mut rows = 0;
+    for piece in done {
+        let (state, n) = match piece {
+            Ok(p) => p,
+            Err(b) => return Some(Err(b)),
+        };
+        rows += n;
+        match all.as_mut() {
+            None => all = Some(state),
+            Some(a) => {
+                if let Err(b) = a.merge(plan, state) {
+                    return Some(Err(b));
+                }
+            }
+        }
+    }
+    let state = all.unwrap_or_else(|| State::new(plan, units));
+    Some(Ok((state, vec![file_read(path, layout, rows)])))
+}
+
+fn file_read(path: &Path, layout: Layout, rows: u64) -> FileRead {
+    FileRead {
+        path: path.to_path_buf(),
+        format: layout.format,
+        encoding: Some(layout.encoding),
+        sheet: None,
+        rows,
+    }
+}

@@ -1,0 +1,382 @@
+//! Part of the eval stage, dense lane: one unit's aggregates → its section scores and total,
+//! as LANGUAGE.md section 4 says (the same arithmetic as `eval::score`, without receipts and
+//! without allocating a unit).
+
+use rust_decimal::Decimal;
+
+use super::plan::{Plan, RuleSlot};
+use super::state::State;
+use crate::eval::aggregate::Overflow;
+use crate::eval::cond::{self, Env, Val};
+use crate::facts::scan::Bail;
+use crate::ir::{self, Per, RuleKind, Shape, Verb};
+
+/// Scores unit `u`: writes each section's score into `sections` and returns the total.
+/// `amounts` is scratch room for the rules of one item or section.
+pub(super) fn unit(
+    plan: &Plan,
+    state: &State,
+    u: usize,
+    sections: &mut [Decimal],
+    amounts: &mut Vec<Decimal>,
+) -> Result<Decimal, Bail> {
+    let env = UnitEnv { plan, state, u };
+    let mut of = Overflow::default();
+    let mut next = 0usize;
+    let (mut base, mut bonus) = (Decimal::ZERO, Decimal::ZERO);
+    for (s, out) in plan.policy.sections.iter().zip(sections.iter_mut()) {
+        let mut worthy_sum = Decimal::ZERO;
+        let mut worthy = false;
+        let mut passed_sum = Decimal::ZERO;
+        let mut passed_award = false;
+        for item in &s.items {
+            rules(
+                plan,
+                &env,
+                &item.rules,
+                &item.groups,
+                &mut next,
+                amounts,
+                &mut of,
+            )?;
+            let signed = signed_sum(&item.rules, amounts, &mut of);
+            match item.worth {
+                Some(w) => {
+                    let award = item.rules.iter().any(|r| r.verb == Verb::Award);
+                    let start = if award { Decimal::ZERO } else { w };
+                    let score = of.add(start, signed).clamp(Decimal::ZERO, w);
+                    worthy_sum = of.add(worthy_sum, score);
+                    worthy = true;
+                }
+                None => {
+                    passed_sum = of.add(passed_sum, signed);
+                    passed_award |= item.rules.iter().any(|r| r.verb == Verb::Award);
+                }
+            }
+        }
+        rules(plan, &env, &s.rules, &s.groups, &mut next, amounts, &mut of)?;
+        let signed = signed_sum(&s.rules, amounts, &mut of);
+        passed_sum = of.add(passed_sum, signed);
+        passed_award |= s.rules.iter().any(|r| r.verb == Verb::Award);
+        let score = match s.worth {
+            Some(w) => {
+                let start = if worthy {
+                    worthy_sum
+                } else if passed_award {
+                    Decimal::ZERO
+                } else {
+                    w
+                };
+                of.add(start, passed_sum).clamp(Decimal::ZERO, w)
+            }
+            None => passed_sum,
+        };
+        *out = score;
+        if s.bonus {
+            bonus = of.add(bonus, score);
+        } else {
+            base = of.add(base, score);
+        }
+    }
+    let total = of.add(base.max(Decimal::ZERO), bonus);
+    if of.0 {
+        // The general evaluator names the rule and the rows.
+        return Err(Bail);
+    }
+    Ok(total)
+}
+
+/// The signed points of `rules` (their amounts in `amounts`).
+fn signed_sum(rules: &[ir::Rule], amounts: &[Decimal], of: &mut Overflow) -> Decimal {
+    rules
+        .iter()
+        .zip(amounts)
+        .fold(Decimal::ZERO, |a, (r, x)| match r.verb {
+            Verb::Deduct => of.add(a, -*x),
+            Verb::Award => of.add(a, *x),
+        })
+}
+
+/// The amounts of `rules` after their caps and groups, into `amounts`.
+fn rules(
+    plan: &Plan,
+    env: &UnitEnv,
+    rules: &[ir::Rule],
+    groups: &[ir::Group],
+    next: &mut usize,
+    amounts: &mut Vec<Decimal>,
+    of: &mut Overflow,
+) -> Result<(), Bail> {
+    amounts.clear();
+    for rule in rules {
+        let raw = raw(plan, env, *next, rule, of)?;
+        *next += 1;
+        amounts.push(match rule.cap {
+            Some(c) => raw.min(c),
+            None => raw,
+        });
+    }
+    for (g, group) in groups.iter().enumerate() {
+        let members = || {
+            rules
+                .iter()
+                .enumerate()
+                .filter(move |(_, r)| r.group == Some(g))
+                .map(|(i, _)| i)
+        };
+        match group.kind {
+            ir::GroupKind::Highest => {
+                let amount = |i: usize| amounts.get(i).copied().unwrap_or(Decimal::ZERO);
+                // The first of equals stands.
+                let best =
+                    members().max_by(|a, b| amount(*a).cmp(&amount(*b)).then_with(|| b.cmp(a)));
+                for i in members() {
+                    if Some(i) != best {
+                        if let Some(a) = amounts.get_mut(i) {
+                            *a = Decimal::ZERO;
+                        }
+                    }
+                }
+            }
+            ir::GroupKind::Together { cap } => {
+                let sum = members()
+                    .filter_map(|i| amounts.get(i).copied())
+                    .fold(Decimal::ZERO, |a, b| of.add(a, b));
+                if sum <= cap {
+                    continue;
+                }
+                // The excess is taken from the last rules of the group first.
+                let mut excess = sum - cap;
+                let list: Vec<usize> = members().collect();
+                for &i in list.iter().rev() {
+                    if let Some(a) = amounts.get_mut(i) {
+                        let cut = (*a).min(excess);
+                        *a -= cut;
+                        excess -= cut;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A rule's points before its cap.
+fn raw(
+    plan: &Plan,
+    env: &UnitEnv,
+    index: usize,
+    rule: &ir::Rule,
+    of: &mut Overflow,
+) -> Result<Decimal, Bail> {
+    if let Some(c) = &rule.only_if {
+        if cond::holds(c, env, &plan.calendar) != Some(true) {
+            return Ok(Decimal::ZERO);
+        }
+    }
+    let slot = plan
+        .rule_slots
+        .get(index)
+        .copied()
+        .unwrap_or(RuleSlot::None);
+    Ok(match &rule.kind {
+        RuleKind::When {
+            amount,
+            otherwise,
+            condition,
+        } => match (cond::holds(condition, env, &plan.calendar), otherwise) {
+            (Some(true), _) => *amount,
+            (Some(false), Some(o)) => *o,
+            _ => Decimal::ZERO,
+        },
+        RuleKind::Count { rate, per, .. } => {
+            let quantity = match per.as_slice() {
+                [Per::Distinct(_)] => Decimal::from(env.distinct(slot)),
+                _ => env.sum(slot, of),
+            };
+            of.mul(*rate, quantity)
+        }
+        RuleKind::Missing { rate, required, .. } => {
+            let missing = required.iter().filter(|v| !env.has(slot, v)).count();
+            of.mul(*rate, Decimal::from(missing))
+        }
+        RuleKind::Times { factor, fact } => match env.total_value(fact, of) {
+            Some(v) => of.mul(*factor, v),
+            None => Decimal::ZERO,
+        },
+        RuleKind::Table {
+            fact,
+            lookup,
+            per_unit: true,
+            ..
+        } => env
+            .total_value(fact, of)
+            .and_then(|v| crate::eval::look_up(lookup, Some(Val::Num(v))))
+            .unwrap_or(Decimal::ZERO),
+        RuleKind::Table { .. } => env.sum(slot, of),
+        RuleKind::Discretionary { fact } => env.total_value(fact, of).unwrap_or(Decimal::ZERO),
+    })
+}
+
+/// One unit's aggregates, by name, for `when`, `unless` and `only if`.
+struct UnitEnv<'e, 'p> {
+    plan: &'e Plan<'p>,
+    state: &'e State,
+    u: usize,
+}
+
+impl UnitEnv<'_, '_> {
+    fn slots(&self, fact: &str) -> Option<(&ir::Fact, super::plan::FactSlots)> {
+        let &i = self.plan.fact_index.get(fact)?;
+        Some((self.plan.policy.facts.get(i)?, *self.plan.facts.get(i)?))
+    }
+
+    fn sum_at(&self, slot: usize) -> Decimal {
+        let width = self.plan.counts.sums;
+        self.state
+            .sums
+            .get(self.u * width + slot)
+            .copied()
+            .unwrap_or(Decimal::ZERO)
+    }
+
+    /// A rule's sum: of rows, or of each key's highest amount.
+    fn sum(&self, slot: RuleSlot, of: &mut Overflow) -> Decimal {
+        match slot {
+            RuleSlot::Sum(s) => self.sum_at(s),
+            RuleSlot::Max(s) => self
+                .state
+                .entries_of(self.plan, self.u, s)
+                .fold(Decimal::ZERO, |a, (_, x)| {
+                    of.add(a, x.unwrap_or(Decimal::ZERO))
+                }),
+            _ => Decimal::ZERO,
+        }
+    }
+
+    fn mask(&self, slot: usize) -> u64 {
+        let width = self.plan.counts.masks;
+        self.state
+            .masks
+            .get(self.u * width + slot)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// How many distinct values a rule saw.
+    fn distinct(&self, slot: RuleSlot) -> usize {
+        match slot {
+            RuleSlot::Set(s) => self.state.entries_of(self.plan, self.u, s).count(),
+            RuleSlot::Mask { slot, .. } => self.mask(slot).count_ones() as usize,
+            _ => 0,
+        }
+    }
+
+    /// Whether a rule saw `value`.
+    fn has(&self, slot: RuleSlot, value: &str) -> bool {
+        match slot {
+            RuleSlot::Set(s) => self
+                .state
+                .entries_of(self.plan, self.u, s)
+                .any(|(k, _)| k == value.as_bytes()),
+            RuleSlot::Mask { slot, fact, field } => {
+                let values = self
+                    .plan
+                    .policy
+                    .facts
+                    .get(fact)
+                    .and_then(|f| f.fields.get(field))
+                    .map(|x| &x.kind);
+                let Some(ir::FieldKind::Set(values)) = values else {
+                    return false;
+                };
+                let mask = self.mask(slot);
+                values
+                    .iter()
+                    .position(|v| v == value)
+                    .is_some_and(|i| i < 64 && mask & (1u64 << i) != 0)
+            }
+            _ => false,
+        }
+    }
+
+    /// The unit's one value of a fact (`FactAgg::total_value`).
+    fn total_value(&self, fact: &str, of: &mut Overflow) -> Option<Decimal> {
+        let (decl, slots) = self.slots(fact)?;
+        match decl.shape {
+            Shape::Event => Some(slots.occurrences.map_or(Decimal::ZERO, |s| self.sum_at(s))),
+            Shape::Points { .. } => Some(slots.points.map_or(Decimal::ZERO, |s| self.sum_at(s))),
+            Shape::Measure(_) | Shape::Flag if slots.keyed => self.keyed_sum(slots, of),
+            Shape::Measure(_) | Shape::Flag => self.reported(slots).map(|(_, v)| v),
+        }
+    }
+
+    /// The value in force of an unkeyed state (or of a keyed measure's row without a key).
+    fn reported(&self, slots: super::plan::FactSlots) -> super::state::Reported {
+        if let Some(k) = slots.kept {
+            let list = self.state.kept.get(self.u * self.plan.counts.kept + k)?;
+            return list
+                .iter()
+                .find(|r| r.key.is_none())
+                .map(|r| (r.date, r.value));
+        }
+        let width = self.plan.counts.states;
+        *self.state.states.get(self.u * width + slots.state?)?
+    }
+
+    /// A keyed measure's value: the sum of its keys' values in force, if it has any.
+    fn keyed_sum(&self, slots: super::plan::FactSlots, of: &mut Overflow) -> Option<Decimal> {
+        let list = self
+            .state
+            .kept
+            .get(self.u * self.plan.counts.kept + slots.kept?)?;
+        let mut keyed = list.iter().filter(|r| r.key.is_some()).peekable();
+        keyed.peek()?;
+        Some(keyed.fold(Decimal::ZERO, |a, r| of.add(a, r.value)))
+    }
+}
+
+impl Env for UnitEnv<'_, '_> {
+    fn field(&self, _: &str) -> Option<Val<'_>> {
+        None
+    }
+
+    fn fact(&self, name: &str) -> Option<Val<'_>> {
+        let (decl, slots) = self.slots(name)?;
+        match decl.shape {
+            // A flag never given counts as false (LANGUAGE.md §6).
+            Shape::Flag => Some(Val::Bool(
+                self.reported(slots).is_some_and(|(_, v)| !v.is_zero()),
+            )),
+            _ => self
+                .total_value(name, &mut Overflow::default())
+                .map(Val::Num),
+        }
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        matches!(self.fact(name), Some(Val::Bool(true)))
+    }
+
+    fn happened(&self, name: &str) -> bool {
+        self.slots(name).is_some_and(|(decl, slots)| {
+            decl.shape == Shape::Event
+                && slots
+                    .occurrences
+                    .is_some_and(|s| self.sum_at(s) > Decimal::ZERO)
+        })
+    }
+
+    fn each_month(&self, name: &str, n: Decimal) -> bool {
+        let Some((_, slots)) = self.slots(name) else {
+            return false;
+        };
+        let width = self.plan.counts.months;
+        let months = slots
+            .months
+            .and_then(|m| self.state.months.get(self.u * width + m))
+            .and_then(|m| m.as_deref().copied())
+            .unwrap_or_default();
+        months.iter().all(|m| *m >= n)
+    }
+}

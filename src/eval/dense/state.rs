@@ -1,0 +1,581 @@
+//! Part of the eval stage, dense lane: what the rows of each unit add up to, in flat arrays a
+//! slot per unit and aggregate, folded from typed rows borrowed from the read buffer.
+//!
+//! The aggregates are those of [`super::super::aggregate`] — sums, per-key maxima, sets of
+//! values, months, the latest-dated state — laid out densely: a unit's sums side by side,
+//! a set of closed-set values as bits, keys packed as bytes. Anything that would make the
+//! general evaluator say something (two values of a state on one day, a repeated
+//! discretionary entry, an overflow) gives up ([`Bail`]), so that the general evaluator
+//! reads the files and says it.
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+
+use super::plan::{Action, FieldRef, Op, Plan};
+use crate::eval::aggregate::Overflow;
+use crate::eval::cond::{self, Env, Val};
+use crate::facts::scan::{Bail, Cell, Typed};
+use crate::ir;
+
+/// A latest-dated state: its date and value.
+pub(super) type Reported = Option<(Option<NaiveDate>, Decimal)>;
+
+/// A cell of a kept row, owned.
+#[derive(Debug, Clone)]
+pub(super) enum Owned {
+    Num(Decimal),
+    Text(String),
+    Choice(usize, String),
+    Date(NaiveDate),
+}
+
+/// A row of a keyed measure (or of a state whose rows rules count), kept while it may be in force.
+#[derive(Debug, Clone)]
+pub(super) struct Kept {
+    /// The key field's value (`None`: the row has none, or the fact no key).
+    pub key: Option<String>,
+    pub date: Option<NaiveDate>,
+    pub value: Decimal,
+    fields: Vec<Option<Owned>>,
+    file: usize,
+    line: u64,
+}
+
+impl Kept {
+    fn of(row: &Typed, decl: &ir::Fact) -> Result<Kept, Bail> {
+        let key = decl
+            .fields
+            .iter()
+            .position(|f| f.kind == ir::FieldKind::Key)
+            .and_then(|i| match row.fields.get(i).copied().flatten() {
+                Some(Cell::Text(t)) => Some(t.to_string()),
+                _ => None,
+            });
+        let fields = row
+            .fields
+            .iter()
+            .take(decl.fields.len())
+            .map(|c| {
+                c.map(|c| match c {
+                    Cell::Num(n) => Owned::Num(n),
+                    Cell::Text(t) => Owned::Text(t.to_string()),
+                    Cell::Choice(i, t) => Owned::Choice(i, t.to_string()),
+                    Cell::Date(d) => Owned::Date(d),
+                })
+            })
+            .collect();
+        Ok(Kept {
+            key,
+            date: row.date,
+            value: row.value.ok_or(Bail)?,
+            fields,
+            file: row.file,
+            line: row.line,
+        })
+    }
+
+    /// The row again, for the rules that count it.
+    fn typed(&self, fact: usize) -> Typed<'_> {
+        let mut fields = [None; crate::facts::scan::MAX_FIELDS];
+        for (slot, f) in fields.iter_mut().zip(&self.fields) {
+            *slot = f.as_ref().map(|f| match f {
+                Owned::Num(n) => Cell::Num(*n),
+                Owned::Text(t) => Cell::Text(t),
+                Owned::Choice(i, t) => Cell::Choice(*i, t),
+                Owned::Date(d) => Cell::Date(*d),
+            });
+        }
+        Typed {
+            unit: "",
+            unit_id: None,
+            fact,
+            date: self.date,
+            count: Decimal::ONE,
+            value: Some(self.value),
+            fields,
+            file: self.file,
+            line: self.line,
+        }
+    }
+}
+
+/// Keeps the rows in force of one state given another row: per key, the later date wins; two
+/// rows of one date agree (the first read stands) or clash, and a row without a date stands
+/// alone — the general evaluator's `keep_latest`; a clash is its E048.
+fn keep_kept(list: &mut Vec<Kept>, new: Kept) -> Result<(), Bail> {
+    let Some(old) = list.iter_mut().find(|k| k.key == new.key) else {
+        list.push(new);
+        return Ok(());
+    };
+    match (old.date, new.date) {
+        (Some(a), Some(b)) if b > a => *old = new,
+        (Some(a), Some(b)) if b < a => {}
+        (Some(_), Some(_)) if old.value == new.value => {
+            if (new.file, new.line) < (old.file, old.line) {
+                *old = new;
+            }
+        }
+        _ => return Err(Bail),
+    }
+    Ok(())
+}
+
+/// Every unit's aggregates.
+pub(super) struct State {
+    units: usize,
+    pub sums: Vec<Decimal>,
+    pub masks: Vec<u64>,
+    /// Packed `(key, amount)` entries: a length byte, the key's bytes, the amount's index in
+    /// `amounts` of the slot (sets of keys leave the index out).
+    pub keys: Vec<Vec<u8>>,
+    pub months: Vec<Option<Box<[Decimal; 12]>>>,
+    pub states: Vec<Reported>,
+    pub entries: Vec<Vec<(Option<NaiveDate>, Decimal)>>,
+    pub kept: Vec<Vec<Kept>>,
+    /// For each key slot, the distinct amounts its entries point at.
+    pub amounts: Vec<Vec<Decimal>>,
+    pub overflow: Overflow,
+}
+
+impl State {
+    pub fn new(plan: &Plan, units: usize) -> State {
+        let n = &plan.counts;
+        State {
+            units,
+            sums: vec![Decimal::ZERO; units * n.sums],
+            masks: vec![0; units * n.masks],
+            keys: vec![Vec::new(); units * n.keys],
+            months: vec![None; units * n.months],
+            states: vec![None; units * n.states],
+            entries: vec![Vec::new(); units * n.entries],
+            kept: vec![Vec::new(); units * n.kept],
+            amounts: vec![Vec::new(); n.keys],
+            overflow: Overflow::default(),
+        }
+    }
+
+    /// Room for one more unit; its index.
+    pub fn push_unit(&mut self, plan: &Plan) -> usize {
+        let n = &plan.counts;
+        self.sums.resize(self.sums.len() + n.sums, Decimal::ZERO);
+        self.masks.resize(self.masks.len() + n.masks, 0);
+        self.keys.resize(self.keys.len() + n.keys, Vec::new());
+        self.months.resize(self.months.len() + n.months, None);
+        self.states.resize(self.states.len() + n.states, None);
+        self.entries
+            .resize(self.entries.len() + n.entries, Vec::new());
+        self.kept.resize(self.kept.len() + n.kept, Vec::new());
+        self.units += 1;
+        self.units - 1
+    }
+
+    /// Folds one typed row of unit `u` into the aggregates.
+    pub fn feed(&mut self, plan: &Plan, u: usize, row: &Typed) -> Result<(), Bail> {
+        let n = &plan.counts;
+        let Some(ops) = plan.ops.get(row.fact) else {
+            return Err(Bail);
+        };
+        let Some(decl) = plan.policy.facts.get(row.fact) else {
+            return Err(Bail);
+        };
+        let env = RowEnv { row, decl };
+        for op in ops {
+            match op {
+                Op::Occurrences { sum, months } => {
+                    // A row with count 0 records no occurrence, in every form (and no rule counts it).
+                    if row.count.is_zero() {
+                        return Ok(());
+                    }
+                    if let Some(s) = sum {
+                        let slot = self.sums.get_mut(u * n.sums + s).ok_or(Bail)?;
+                        *slot = self.overflow.add(*slot, row.count);
+                    }
+                    if let (Some(m), Some(d), Some(year)) = (months, row.date, plan.policy.year) {
+                        if d.year() == year {
+                            let slot = self.months.get_mut(u * n.months + m).ok_or(Bail)?;
+                            let months = slot.get_or_insert_with(Default::default);
+                            let month = months.get_mut(d.month0() as usize).ok_or(Bail)?;
+                            *month = self.overflow.add(*month, row.count);
+                        }
+                    }
+                }
+                Op::Points { sum, entries } => {
+                    let value = row.value.ok_or(Bail)?;
+                    let slot = self.sums.get_mut(u * n.sums + sum).ok_or(Bail)?;
+                    *slot = self.overflow.add(*slot, value);
+                    let list = self.entries.get_mut(u * n.entries + entries).ok_or(Bail)?;
+                    // Two identical entries are a warning (E055): the general evaluator gives it.
+                    if list.contains(&(row.date, value)) {
+                        return Err(Bail);
+                    }
+                    list.push((row.date, value));
+                }
+                Op::State { state } => {
+                    let value = row.value.ok_or(Bail)?;
+                    let slot = self.states.get_mut(u * n.states + state).ok_or(Bail)?;
+                    keep_latest(slot, (row.date, value))?;
+                }
+                Op::Kept { kept } => {
+                    let row = Kept::of(row, decl)?;
+                    let list = self.kept.get_mut(u * n.kept + kept).ok_or(Bail)?;
+                    keep_kept(list, row)?;
+                }
+                Op::Rule { filter, action, .. } => {
+                    if filter.is_some_and(|c| cond::holds(c, &env, &plan.calendar) != Some(true)) {
+                        continue;
+                    }
+                    self.act(plan, u, row, &env, action)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn act(
+        &mut self,
+        plan: &Plan,
+        u: usize,
+        row: &Typed,
+        env: &RowEnv,
+        action: &Action,
+    ) -> Result<(), Bail> {
+        let n = &plan.counts;
+        match action {
+            Action::Weight {
+                slot,
+                persons,
+                days,
+                once,
+            } => {
+                let mut weight = if once.is_some() {
+                    Decimal::ONE
+                } else {
+                    row.count
+                };
+                for f in [persons, days].into_iter().flatten() {
+                    if let Some(Cell::Num(x)) = row.fields.get(*f).copied().flatten() {
+                        weight = self.overflow.mul(weight, x);
+                    }
+                }
+                match once {
+                    Some(k) => self.keep_max(n.keys, u, *slot, &key(k, row), weight),
+                    None => {
+                        let s = self.sums.get_mut(u * n.sums + slot).ok_or(Bail)?;
+                        *s = self.overflow.add(*s, weight);
+                        Ok(())
+                    }
+                }
+            }
+            Action::Mask { slot, field } => {
+                if let Some(Cell::Choice(i, _)) = row.fields.get(*field).copied().flatten() {
+                    let m = self.masks.get_mut(u * n.masks + slot).ok_or(Bail)?;
+                    *m |= 1u64
+                        .checked_shl(u32::try_from(i).map_err(|_| Bail)?)
+                        .ok_or(Bail)?;
+                }
+                Ok(())
+            }
+            Action::Set { slot, field, own } => {
+                let k = match (text(field, row), own) {
+                    (Some(t), _) => t,
+                    (None, true) => own_key(row),
+                    (None, false) => return Ok(()),
+                };
+                let list = self.keys.get_mut(u * n.keys + slot).ok_or(Bail)?;
+                if find(list, k.as_bytes(), false).is_none() {
+                    push_key(list, k.as_bytes(), None)?;
+                }
+                Ok(())
+            }
+            Action::Table {
+                slot,
+                field,
+                lookup,
+                once,
+            } => {
+                let value = env.get(field);
+                let Some(amount) = crate::eval::look_up(lookup, value) else {
+                    return Ok(());
+                };
+                match once {
+                    Some(k) => self.keep_max(n.keys, u, *slot, &key(k, row), amount),
+                    None => {
+                        let amount = self.overflow.mul(amount, row.count);
+                        let s = self.sums.get_mut(u * n.sums + slot).ok_or(Bail)?;
+                        *s = self.overflow.add(*s, amount);
+                        Ok(())
+                    }
+                }
+            }
+        }
+    }
+
+    /// `once per K`: the highest amount of each key.
+    fn keep_max(
+        &mut self,
+        width: usize,
+        u: usize,
+        slot: usize,
+        k: &str,
+        amount: Decimal,
+    ) -> Result<(), Bail> {
+        let amounts = self.amounts.get_mut(slot).ok_or(Bail)?;
+        let index = match amounts.iter().position(|a| *a == amount) {
+            Some(i) => i,
+            None => {
+                amounts.push(amount);
+                amounts.len() - 1
+            }
+        };
+        let index = u8::try_from(index).map_err(|_| Bail)?;
+        let list = self.keys.get_mut(u * width + slot).ok_or(Bail)?;
+        match find(list, k.as_bytes(), true) {
+            Some(at) => {
+                let old = list.get(at).copied().ok_or(Bail)?;
+                let higher = amounts.get(usize::from(old)).is_none_or(|a| *a < amount);
+                if higher {
+                    *list.get_mut(at).ok_or(Bail)? = index;
+                }
+                Ok(())
+            }
+            None => push_key(list, k.as_bytes(), Some(index)),
+        }
+    }
+
+    /// Feeds the rows in force of every kept state to the rules that count them.
+    pub fn replay(&mut self, plan: &Plan) -> Result<(), Bail> {
+        let width = plan.counts.kept;
+        for u in 0..self.units {
+            for (f, ops) in plan.replay.iter().enumerate() {
+                let Some(slot) = plan.facts.get(f).and_then(|s| s.kept) else {
+                    continue;
+                };
+                if ops.is_empty() {
+                    continue;
+                }
+                let decl = plan.policy.facts.get(f).ok_or(Bail)?;
+                let rows = std::mem::take(self.kept.get_mut(u * width + slot).ok_or(Bail)?);
+                for kept in &rows {
+                    let row = kept.typed(f);
+                    let env = RowEnv { row: &row, decl };
+                    for op in ops {
+                        if let Op::Rule { filter, action } = op {
+                            if filter
+                                .is_some_and(|c| cond::holds(c, &env, &plan.calendar) != Some(true))
+                            {
+                                continue;
+                            }
+                            self.act(plan, u, &row, &env, action)?;
+                        }
+                    }
+                }
+                if let Some(back) = self.kept.get_mut(u * width + slot) {
+                    *back = rows;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Folds the aggregates of `other` (a later piece of the same file, the same units) in.
+    pub fn merge(&mut self, plan: &Plan, other: State) -> Result<(), Bail> {
+        if other.units != self.units {
+            return Err(Bail);
+        }
+        self.overflow.0 |= other.overflow.0;
+        for (a, b) in self.sums.iter_mut().zip(other.sums) {
+            *a = self.overflow.add(*a, b);
+        }
+        for (a, b) in self.masks.iter_mut().zip(other.masks) {
+            *a |= b;
+        }
+        for (a, b) in self.months.iter_mut().zip(other.months) {
+            if let Some(theirs) = b {
+                let mine = a.get_or_insert_with(Default::default);
+                for (x, y) in mine.iter_mut().zip(theirs.iter()) {
+                    *x = self.overflow.add(*x, *y);
+                }
+            }
+        }
+        for (a, b) in self.states.iter_mut().zip(other.states) {
+            if let Some(new) = b {
+                keep_latest(a, new)?;
+            }
+        }
+        for (a, b) in self.kept.iter_mut().zip(other.kept) {
+            for k in b {
+                keep_kept(a, k)?;
+            }
+        }
+        for (a, b) in self.entries.iter_mut().zip(other.entries) {
+            for e in b {
+                if a.contains(&e) {
+                    return Err(Bail);
+                }
+                a.push(e);
+            }
+        }
+        let width = plan.counts.keys;
+        for (i, list) in other.keys.into_iter().enumerate() {
+            let (u, slot) = (i / width.max(1), i % width.max(1));
+            let keyed = plan.keyed.get(slot).copied().unwrap_or(false);
+            let mut at = 0;
+            while let Some(&len) = list.get(at) {
+                let k = list.get(at + 1..at + 1 + usize::from(len)).ok_or(Bail)?;
+                let k = std::str::from_utf8(k).map_err(|_| Bail)?;
+                at += 1 + usize::from(len);
+                if keyed {
+                    let index = list.get(at).copied().ok_or(Bail)?;
+                    at += 1;
+                    let amount = other
+                        .amounts
+                        .get(slot)
+                        .and_then(|a| a.get(usize::from(index)))
+                        .copied()
+                        .ok_or(Bail)?;
+                    self.keep_max(width, u, slot, k, amount)?;
+                } else {
+                    let mine = self.keys.get_mut(i).ok_or(Bail)?;
+                    if find(mine, k.as_bytes(), false).is_none() {
+                        push_key(mine, k.as_bytes(), None)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The keys of a slot of unit `u`, with their amounts (`None` for a set of keys).
+    pub fn entries_of<'s>(
+        &'s self,
+        plan: &Plan,
+        u: usize,
+        slot: usize,
+    ) -> impl Iterator<Item = (&'s [u8], Option<Decimal>)> + 's {
+        let keyed = plan.keyed.get(slot).copied().unwrap_or(false);
+        let list = self
+            .keys
+            .get(u * plan.counts.keys + slot)
+            .map_or(&[][..], Vec::as_slice);
+        let amounts = self.amounts.get(slot).map_or(&[][..], Vec::as_slice);
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            let len = usize::from(*list.get(at)?);
+            let k = list.get(at + 1..at + 1 + len)?;
+            at += 1 + len;
+            let amount = if keyed {
+                let i = usize::from(*list.get(at)?);
+                at += 1;
+                Some(*amounts.get(i)?)
+            } else {
+                None
+            };
+            Some((k, amount))
+        })
+    }
+}
+
+/// A state's new row beside the one in force: the later date wins; one date, one value; a
+/// row without a date stands alone. Anything else is the general evaluator's E048.
+fn keep_latest(slot: &mut Reported, new: (Option<NaiveDate>, Decimal)) -> Result<(), Bail> {
+    match (*slot, new) {
+        (None, _) => *slot = Some(new),
+        (Some((Some(a), _)), (Some(b), _)) if b > a => *slot = Some(new),
+        (Some((Some(a), _)), (Some(b), _)) if b < a => {}
+        (Some((Some(_), old)), (Some(_), value)) if old == value => {}
+        _ => return Err(Bail),
+    }
+    Ok(())
+}
+
+/// Where key `k` sits in a packed list: the position of its amount index (`keyed`) or of its
+/// length byte.
+fn find(list: &[u8], k: &[u8], keyed: bool) -> Option<usize> {
+    let mut at = 0;
+    while let Some(&len) = list.get(at) {
+        let len = usize::from(len);
+        let start = at + 1;
+        let next = start + len + usize::from(keyed);
+        if list.get(start..start + len) == Some(k) {
+            return Some(if keyed { start + len } else { at });
+        }
+        at = next;
+    }
+    None
+}
+
+fn push_key(list: &mut Vec<u8>, k: &[u8], index: Option<u8>) -> Result<(), Bail> {
+    list.push(u8::try_from(k.len()).map_err(|_| Bail)?);
+    list.extend_from_slice(k);
+    list.extend(index);
+    Ok(())
+}
+
+/// The key a row counts under for `once per K`: its value of K, or its own.
+fn key<'r>(k: &FieldRef, row: &'r Typed) -> std::borrow::Cow<'r, str> {
+    text(k, row).unwrap_or_else(|| own_key(row))
+}
+
+/// A key field's value as text, as the general evaluator writes it (`text_of`).
+fn text<'r>(k: &FieldRef, row: &'r Typed) -> Option<std::borrow::Cow<'r, str>> {
+    match RowEnv::value(row, k)? {
+        Val::Text(t) => Some(t.into()),
+        Val::Num(n) => Some(n.normalize().to_string().into()),
+        Val::Date(d) => Some(d.to_string().into()),
+        Val::Bool(b) => Some(b.to_string().into()),
+    }
+}
+
+/// The key of a row without one: its own, which no cell can be (the general evaluator's
+/// `own_key`; the file is the only one read here, so its place is 0).
+fn own_key(row: &Typed) -> std::borrow::Cow<'static, str> {
+    format!("\u{1}{}:{}", row.file, row.line).into()
+}
+
+/// A typed row's fields, for `where`.
+pub(super) struct RowEnv<'r, 'a> {
+    pub row: &'r Typed<'a>,
+    pub decl: &'r ir::Fact,
+}
+
+impl<'a> RowEnv<'_, 'a> {
+    fn value<'r>(row: &'r Typed<'a>, f: &FieldRef) -> Option<Val<'r>> {
+        match f {
+            FieldRef::Field(i) => match row.fields.get(*i).copied().flatten()? {
+                Cell::Num(n) => Some(Val::Num(n)),
+                Cell::Text(t) | Cell::Choice(_, t) => Some(Val::Text(t)),
+                Cell::Date(d) => Some(Val::Date(d)),
+            },
+            FieldRef::Date => row.date.map(Val::Date),
+            FieldRef::Count => Some(Val::Num(row.count)),
+            FieldRef::Value => row.value.map(Val::Num),
+            FieldRef::None => None,
+        }
+    }
+
+    fn get(&self, f: &FieldRef) -> Option<Val<'_>> {
+        RowEnv::value(self.row, f)
+    }
+}
+
+impl Env for RowEnv<'_, '_> {
+    fn field(&self, name: &str) -> Option<Val<'_>> {
+        let f = match self.decl.fields.iter().position(|f| f.name == name) {
+            Some(i) => FieldRef::Field(i),
+            None => FieldRef::builtin(name),
+        };
+        self.get(&f)
+    }
+    fn fact(&self, _: &str) -> Option<Val<'_>> {
+        None
+    }
+    fn flag(&self, _: &str) -> bool {
+        false
+    }
+    fn happened(&self, _: &str) -> bool {
+        false
+    }
+    fn each_month(&self, _: &str, _: Decimal) -> bool {
+        false
+    }
+}

@@ -1,0 +1,181 @@
+//! The dense lane (`kaohe::eval::dense`) against the general evaluator: for every eval
+//! fixture, every shipped policy's example cases and a variety of written-out fact files, a
+//! CSV report from the dense lane is the same bytes as one from the general evaluator, with
+//! the same warnings — on one thread and over a file cut into pieces of a few bytes. Where the
+//! lane gives up, the general evaluator scores; the test also holds that the lane does take
+//! the plain cases, so that the comparison is not empty.
+
+use std::path::{Path, PathBuf};
+
+use kaohe::diagnostic::render;
+use kaohe::eval::{dense, score, Run};
+use kaohe::span::SourceMap;
+
+/// A CSV report and the warnings rendered.
+type Report = (String, String);
+
+/// (CSV, warnings) from the general evaluator, and from the dense lane if it takes the run.
+fn both(
+    policy: &Path,
+    facts: &[PathBuf],
+    units: Option<&Path>,
+    pieces: Option<(usize, u64)>,
+) -> Option<(Report, Option<Report>)> {
+    let text = std::fs::read_to_string(policy).ok()?;
+    let mut sources = SourceMap::new();
+    let file = sources.add(policy.display().to_string(), text);
+    let compiled = kaohe::compile(&sources, file).policy?;
+    let units = match units {
+        Some(u) => Some(kaohe::facts::read_units_file(u).ok()?),
+        None => (!compiled.units.is_empty()).then(|| compiled.units.clone()),
+    };
+    let run = Run {
+        files: facts,
+        units,
+        threads: Some(pieces.map_or(1, |(t, _)| t)),
+        piece_bytes: pieces.map(|(_, b)| b),
+        scores_only: true,
+        ..Run::default()
+    };
+    let general = score(&compiled, &run, &mut sources);
+    let csv = general
+        .results
+        .map(|r| kaohe::report::csv(&r).expect("CSV"))
+        .unwrap_or_default();
+    let said = render(&general.problems.diagnostics, &sources, false);
+    let lane = dense::score(&compiled, &run).map(|d| {
+        let said = render(&d.problems.diagnostics, &sources, false);
+        (kaohe::report::csv_dense(&d).expect("CSV"), said)
+    });
+    Some(((csv, said), lane))
+}
+
+/// Every (policy, fact files, units file) the fixtures and shipped policies hold.
+fn cases() -> Vec<(PathBuf, Vec<PathBuf>, Option<PathBuf>)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    let dirs = |p: PathBuf| -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(p)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.is_dir())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    let facts_in = |dir: &Path| -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "csv" || e == "tsv"))
+                    .filter(|p| {
+                        !["units.csv", "expected.csv", "previous.csv"]
+                            .iter()
+                            .any(|n| p.ends_with(n))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    for dir in dirs(root.join("tests/fixtures/eval")) {
+        let units = Some(dir.join("units.csv")).filter(|u| u.exists());
+        out.push((dir.join("case.policy"), facts_in(&dir), units));
+    }
+    for dir in dirs(root.join("policies")) {
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        for (policy, cases) in [
+            (format!("{name}.policy"), "cases"),
+            (format!("{name}.zh.policy"), "cases.zh"),
+        ] {
+            for case in dirs(dir.join(cases)) {
+                let units = Some(case.join("units.csv")).filter(|u| u.exists());
+                out.push((dir.join(&policy), facts_in(&case), units));
+            }
+        }
+    }
+    out.retain(|(p, f, _)| p.exists() && !f.is_empty());
+    out
+}
+
+#[test]
+fn the_dense_lane_writes_the_general_evaluators_report() {
+    let cases = cases();
+    assert!(cases.len() >= 40, "only {} cases", cases.len());
+    let mut taken = 0;
+    for (policy, facts, units) in &cases {
+        for pieces in [None, Some((2, 7)), Some((3, 60))] {
+            let Some((general, lane)) = both(policy, facts, units.as_deref(), pieces) else {
+                continue;
+            };
+            if let Some(lane) = lane {
+                taken += 1;
+                assert_eq!(
+                    general,
+                    lane,
+                    "{} over {:?} ({pieces:?})",
+                    policy.display(),
+                    facts
+                );
+            }
+        }
+    }
+    // The plain cases (no grades, vetoes or prizes, plain files) are a good part of them.
+    assert!(taken >= 30, "the dense lane took only {taken} runs");
+}
+
+#[test]
+fn the_dense_lane_gives_up_on_what_the_general_reader_reports() {
+    // Each file holds one row the general reader refuses or warns about: the lane must leave
+    // it to the general evaluator, which says so.
+    let policy = "policy \"p\"\n  year 2021\n  total 10\n\nfact late: event with persons\nfact rate: measure percent\n\nsection \"A\" worth 10\n  deduct 1 per person per occurrence of late\n  deduct 1 when rate < 80%\n";
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let policy_path = dir.path().join("p.policy");
+    std::fs::write(&policy_path, policy).expect("written");
+    let bad = [
+        "unit,fact,date,persons,value\nA,late,2020-03-01,1,\n",
+        "unit,fact,date,persons,value\nA,late,2021-03-01,-1,\n",
+        "unit,fact,date,persons,value\nA,late,2021-03-01,1.5,\n",
+        "unit,fact,date,persons,value\nA,lat,2021-03-01,1,\n",
+        "unit,fact,date,persons,value\nA,late,2021-03-01,1,3\n",
+        "unit,fact,date,persons,value\nA,rate,2021-03-01,,0.85\n",
+        "unit,fact,date,persons,value\nA,rate,2021-03-01,,80%\nA,rate,2021-03-01,,90%\n",
+        "unit,fact,date,persons,value\nA,late,2021-03-01,1\n",
+        "unit,fact,date,persons,value\n\"A\",late,2021-03-01,1,\n",
+        "unit,fact,date,value\nA,late,2021-03-01,\n",
+        "unit,fact,unit,persons,value\nA,late,2021-03-01,1,\n",
+        "unit,fact,date,persons,value\nA,late,2021-02-30,1,\n",
+        "unit,fact,date,persons,value\r\nA,late,2021-03-01,1,\rB,late,2021-03-01,1,\r\n",
+    ];
+    for (i, text) in bad.iter().enumerate() {
+        let facts = dir.path().join(format!("bad{i}.csv"));
+        std::fs::write(&facts, text).expect("written");
+        let Some((_, lane)) = both(&policy_path, &[facts], None, None) else {
+            panic!("the policy of case {i} does not check");
+        };
+        assert!(lane.is_none(), "the dense lane took bad file {i}: {text:?}");
+    }
+    // And takes the same rows written well, Excel's way too (BOM, CRLF, blank lines, tabs).
+    let good = [
+        "unit,fact,date,persons,value\nA,late,2021-03-01,1,\nA,rate,2021-12-01,,85%\n",
+        "\u{feff}unit,fact,date,persons,value\r\nA,late,2021-03-01,1,\r\n\r\nA,rate,2021-12-01,,85\r\n",
+        "unit\tfact\tdate\tpersons\tvalue\nA\tlate\t2021-03-01\t2\t\nB\tlate\t2021/3/1\t1\t\n",
+        "单位,事项,日期,人数,数值\nA,late,2021-03-01,1,\n,,,,\n",
+    ];
+    for (i, text) in good.iter().enumerate() {
+        let facts = dir.path().join(format!("good{i}.csv"));
+        std::fs::write(&facts, text).expect("written");
+        let Some((general, lane)) = both(&policy_path, &[facts], None, None) else {
+            panic!("the policy of good case {i} does not check");
+        };
+        assert_eq!(Some(general), lane, "good file {i}: {text:?}");
+    }
+}
