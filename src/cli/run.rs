@@ -1,6 +1,5 @@
 //! Part of the command line: `run` and `explain`, the commands of the back half of the pipeline.
 
-use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -524,7 +523,7 @@ fn read_line(file: &facts::FileRead, chinese: bool) -> String {
 fn units_of(policy: &ir::Policy, args: &FactArgs) -> Result<Option<Vec<String>>, Diagnostic> {
     if let Some(path) = &args.units {
         let units = facts::read_units_file(path)?;
-        let mut seen = HashSet::new();
+        let mut seen = rustc_hash::FxHashSet::default();
         for u in &units {
             if !seen.insert(u.as_str()) {
                 return Err(Diagnostic::error(

@@ -12,6 +12,7 @@ mod read;
 pub(crate) mod scan;
 mod sheet;
 pub mod split;
+mod units;
 mod validate;
 
 use std::collections::HashMap;
@@ -26,6 +27,7 @@ use crate::span::SourceMap;
 
 pub use folder::{expand_folders, is_fact_file};
 pub use read::{read_unit_groups, read_units_file, Encoding, FileRead, Format};
+pub use units::UnitIndex;
 pub use validate::Percents;
 
 /// The column a header names: Chinese headers are the built-in columns' Chinese names

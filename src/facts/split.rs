@@ -126,16 +126,6 @@ pub fn plan(path: &Path, bytes: u64) -> Option<Plan> {
     })
 }
 
-impl Plan {
-    /// Each piece as (first byte, end byte, the file's line number of its first line).
-    pub fn ranges(&self) -> Vec<(u64, u64, u64)> {
-        self.pieces
-            .iter()
-            .map(|p| (p.start, p.end, p.first_line))
-            .collect()
-    }
-}
-
 /// Reads one piece of a planned file as the whole file's reading would read those lines;
 /// returns how many rows it validated.
 pub fn read_piece(

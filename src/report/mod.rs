@@ -237,7 +237,7 @@ pub fn csv(results: &Results) -> Result<String, csv::Error> {
 /// CSV from the dense lane: what [`csv`] writes for the same scores (no outcome columns:
 /// the lane scores no grades, vetoes or prizes).
 pub fn csv_dense(scores: &crate::eval::dense::Dense) -> Result<String, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::with_capacity(64 * scores.names.len() + 64));
+    let mut w = csv::Writer::from_writer(Vec::with_capacity(48 * scores.names.len() + 64));
     let words = Words::of_language(scores.chinese);
     let mut header = vec![
         words.rank.to_string(),
@@ -248,19 +248,69 @@ pub fn csv_dense(scores: &crate::eval::dense::Dense) -> Result<String, csv::Erro
         header.extend(scores.sections.iter().map(|s| s.0.clone()));
     }
     w.write_record(header.iter().map(|h| cell(h)))?;
-    let n = scores.sections.len();
-    let mut row: Vec<String> = Vec::with_capacity(3 + n);
-    for &(u, rank) in &scores.ranked {
-        row.clear();
-        row.push(rank.to_string());
-        row.push(cell(scores.names.get(u).map_or("", String::as_str)));
-        row.push(number(scores.totals.get(u).copied().unwrap_or_default()));
-        row.extend(scores.scores.iter().skip(u * n).take(n).map(|s| number(*s)));
-        w.write_record(&row)?;
+    let mut bytes = w.into_inner().map_err(|e| e.into_error())?;
+    // The rows in parts, one a core: the same bytes as one writer's.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per = scores.ranked.len().div_ceil(threads).max(16384);
+    let parts: Vec<Result<Vec<u8>, csv::Error>> = std::thread::scope(|s| {
+        let workers: Vec<_> = scores
+            .ranked
+            .chunks(per)
+            .map(|rows| s.spawn(move || csv_rows(scores, rows)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join().unwrap_or_else(|_| {
+                    Err(csv::Error::from(std::io::Error::other(
+                        "a thread of the CSV writer failed",
+                    )))
+                })
+            })
+            .collect()
+    });
+    for part in parts {
+        bytes.extend_from_slice(&part?);
     }
-    let bytes = w.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8(bytes)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
+/// The CSV rows of `ranked` (units in rank order), as [`csv_dense`] writes them.
+fn csv_rows(
+    scores: &crate::eval::dense::Dense,
+    ranked: &[(usize, usize)],
+) -> Result<Vec<u8>, csv::Error> {
+    use std::fmt::Write as _;
+    let mut w = csv::Writer::from_writer(Vec::with_capacity(48 * ranked.len()));
+    let n = scores.sections.len();
+    let mut text = String::new();
+    for &(u, rank) in ranked {
+        text.clear();
+        let _ = write!(text, "{rank}");
+        w.write_field(&text)?;
+        let name = scores.names.get(u).map_or("", String::as_str);
+        // Most names need no neutralising: written as they are, without a copy.
+        let plain = !name.starts_with(['=', '+', '-', '@', '\t', '\r'])
+            && !name.chars().any(char::is_control);
+        if plain {
+            w.write_field(name)?;
+        } else {
+            w.write_field(cell(name))?;
+        }
+        let numbers = scores
+            .totals
+            .get(u)
+            .into_iter()
+            .chain(scores.scores.iter().skip(u * n).take(n));
+        for d in numbers {
+            text.clear();
+            let _ = write!(text, "{}", d.normalize());
+            w.write_field(&text)?;
+        }
+        w.write_record(None::<&[u8]>)?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
 /// A text cell of a CSV report: a spreadsheet runs a cell starting with `=`, `+`, `-` or `@`

@@ -13,14 +13,13 @@ mod plan;
 mod points;
 mod state;
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use rust_decimal::Decimal;
 
 use super::Run;
 use crate::facts::scan::{self, Bail, Lanes, Layout};
-use crate::facts::{FileRead, Problems};
+use crate::facts::{FileRead, Problems, UnitIndex};
 use crate::ir;
 use crate::results::{Results, SectionResult, UnitResult};
 use plan::Plan;
@@ -128,35 +127,30 @@ pub fn score(policy: &ir::Policy, run: &Run) -> Option<Dense> {
     }
     let cells = policy.facts.len() + plan.rules.len();
     let max_cells = run.max_cells.unwrap_or(super::MAX_CELLS);
-    let (mut names, index) = match &run.units {
-        Some(units) => {
-            let mut names: Vec<String> = Vec::with_capacity(units.len());
-            let mut index: HashMap<String, usize> = HashMap::with_capacity(units.len());
-            for u in units {
-                if !index.contains_key(u) {
-                    index.insert(u.clone(), names.len());
-                    names.push(u.clone());
-                }
-            }
-            (names, Some(index))
-        }
-        None => (Vec::new(), None),
-    };
-    if names.len().saturating_mul(cells) > max_cells {
+    let fixed = run.units.as_deref().map(UnitIndex::new);
+    if fixed
+        .as_ref()
+        .map_or(0, UnitIndex::len)
+        .saturating_mul(cells)
+        > max_cells
+    {
         return None;
     }
-    let lanes = Lanes::new(policy, index.as_ref(), run.percents)?;
-    let (mut state, files) = read(
+    let lanes = Lanes::new(policy, fixed.as_ref(), run.percents)?;
+    let mut found = UnitIndex::default();
+    let read = read(
         &plan,
         run,
         &layouts,
         &lanes,
-        &mut names,
-        index.is_some(),
+        fixed.as_ref(),
+        &mut found,
         cells,
         max_cells,
-    )
-    .ok()?;
+    );
+    drop(lanes);
+    let (mut state, files) = read.ok()?;
+    let names = fixed.unwrap_or(found).into_names();
     state.replay(&plan).ok()?;
     if state.overflow.0 {
         return None;
@@ -185,20 +179,27 @@ pub fn score(policy: &ir::Policy, run: &Run) -> Option<Dense> {
         return None;
     }
     let n = policy.sections.len();
-    let mut totals = Vec::with_capacity(names.len());
-    let mut scores = vec![Decimal::ZERO; names.len() * n];
-    let mut amounts = Vec::new();
-    for u in 0..names.len() {
-        let out = scores.get_mut(u * n..(u + 1) * n)?;
-        totals.push(points::unit(&plan, &state, u, out, &mut amounts).ok()?);
-    }
+    let threads = run
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let (totals, scores) = score_all(&plan, &state, names.len(), n, threads).ok()?;
     drop(state);
     // By total, highest first; ties share a rank and are listed by name (`outcome::rank`).
     let mut order: Vec<usize> = (0..names.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (ta, tb) = (totals.get(a), totals.get(b));
-        tb.cmp(&ta).then_with(|| names.get(a).cmp(&names.get(b)))
-    });
+    match sort_keys(&totals) {
+        Some(keys) => order.sort_unstable_by(|&a, &b| {
+            keys.get(b)
+                .cmp(&keys.get(a))
+                .then_with(|| names.get(a).cmp(&names.get(b)))
+        }),
+        None => order.sort_unstable_by(|&a, &b| {
+            totals
+                .get(b)
+                .cmp(&totals.get(a))
+                .then_with(|| names.get(a).cmp(&names.get(b)))
+        }),
+    }
     let mut ranked = Vec::with_capacity(order.len());
     let mut before: Option<Decimal> = None;
     let mut position = 0;
@@ -228,6 +229,64 @@ pub fn score(policy: &ir::Policy, run: &Run) -> Option<Dense> {
     })
 }
 
+/// Every unit's total and section scores (`n` a unit), the units shared out among threads.
+fn score_all(
+    plan: &Plan,
+    state: &State,
+    units: usize,
+    n: usize,
+    threads: usize,
+) -> Result<(Vec<Decimal>, Vec<Decimal>), Bail> {
+    let mut totals = vec![Decimal::ZERO; units];
+    let mut scores = vec![Decimal::ZERO; units * n];
+    // A thread is worth its start only for thousands of units.
+    let per = units.div_ceil(threads).max(8192);
+    let parts: Vec<(usize, &mut [Decimal], &mut [Decimal])> = totals
+        .chunks_mut(per)
+        .zip(
+            scores
+                .chunks_mut((per * n).max(1))
+                .chain(std::iter::repeat_with(|| &mut [][..])),
+        )
+        .enumerate()
+        .map(|(k, (t, s))| (k * per, t, s))
+        .collect();
+    let score_part = |(first, totals, scores): (usize, &mut [Decimal], &mut [Decimal])| {
+        let mut amounts = Vec::new();
+        for (i, total) in totals.iter_mut().enumerate() {
+            let out = scores.get_mut(i * n..(i + 1) * n).ok_or(Bail)?;
+            *total = points::unit(plan, state, first + i, out, &mut amounts)?;
+        }
+        Ok(())
+    };
+    if parts.len() == 1 {
+        parts.into_iter().try_for_each(score_part)?;
+    } else {
+        std::thread::scope(|s| {
+            let workers: Vec<_> = parts
+                .into_iter()
+                .map(|part| std::thread::Builder::new().spawn_scoped(s, move || score_part(part)))
+                .collect();
+            workers
+                .into_iter()
+                .try_for_each(|w| w.map_err(|_| Bail)?.join().map_err(|_| Bail)?)
+        })?;
+    }
+    Ok((totals, scores))
+}
+
+/// Totals as whole numbers at one scale, to sort by (`None` when one would not fit).
+fn sort_keys(totals: &[Decimal]) -> Option<Vec<i128>> {
+    let scale = totals.iter().map(Decimal::scale).max().unwrap_or(0);
+    totals
+        .iter()
+        .map(|t| {
+            let up = 10i128.checked_pow(scale - t.scale())?;
+            t.mantissa().checked_mul(up)
+        })
+        .collect()
+}
+
 /// Reads every file into the aggregates: one large file on every core when the units are
 /// fixed, else one file after another.
 #[allow(clippy::too_many_arguments)]
@@ -236,8 +295,8 @@ fn read(
     run: &Run,
     layouts: &[Layout],
     lanes: &Lanes,
-    names: &mut Vec<String>,
-    fixed: bool,
+    fixed: Option<&UnitIndex>,
+    found: &mut UnitIndex,
     cells: usize,
     max_cells: usize,
 ) -> Result<(State, Vec<FileRead>), Bail> {
@@ -245,37 +304,29 @@ fn read(
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
-    if let ([path], [layout], true) = (run.files, layouts, fixed) {
+    let units = fixed.map_or(0, UnitIndex::len);
+    if let ([path], [layout], Some(_)) = (run.files, layouts, fixed) {
         if threads > 1 || run.piece_bytes.is_some() {
-            if let Some(read) = read_pieces(
-                plan,
-                path,
-                *layout,
-                lanes,
-                names.len(),
-                threads,
-                run.piece_bytes,
-            ) {
+            let pieces = read_pieces(plan, path, *layout, lanes, units, threads, run.piece_bytes);
+            if let Some(read) = pieces {
                 return read;
             }
         }
     }
-    let mut state = State::new(plan, names.len());
-    let mut found: HashMap<String, usize> = HashMap::new();
+    let mut state = State::new(plan, units);
     let mut files = Vec::with_capacity(run.files.len());
     for (i, (path, layout)) in run.files.iter().zip(layouts).enumerate() {
         let rows = scan::scan(path, i, *layout, None, lanes, |row| {
             let u = match row.unit_id {
                 Some(u) => u,
-                None if fixed => return Err(Bail),
+                None if fixed.is_some() => return Err(Bail),
                 None => match found.get(row.unit) {
-                    Some(&u) => u,
+                    Some(u) => u,
                     None => {
-                        if (names.len() + 1).saturating_mul(cells) > max_cells {
+                        if (found.len() + 1).saturating_mul(cells) > max_cells {
                             return Err(Bail);
                         }
-                        found.insert(row.unit.to_string(), names.len());
-                        names.push(row.unit.to_string());
+                        found.insert(row.unit).ok_or(Bail)?;
                         state.push_unit(plan)
                     }
                 },
@@ -298,15 +349,12 @@ fn read_pieces(
     threads: usize,
     piece_bytes: Option<u64>,
 ) -> Option<Result<(State, Vec<FileRead>), Bail>> {
+    let size = std::fs::metadata(path).ok()?.len();
     let bytes = match piece_bytes {
         Some(b) => b.max(1),
-        None => {
-            let size = std::fs::metadata(path).ok()?.len();
-            (size / threads as u64 + 1).max(4 << 20)
-        }
+        None => (size / threads as u64 + 1).max(4 << 20),
     };
-    let cut = crate::facts::split::plan(path, bytes)?;
-    let pieces = cut.ranges();
+    let pieces = cut(path, size, bytes)?;
     let per = pieces.len().div_ceil(threads).max(1);
     let done: Vec<Result<(State, u64), Bail>> = std::thread::scope(|s| {
         let workers: Vec<_> = pieces
@@ -352,6 +400,44 @@ fn read_pieces(
     }
     let state = all.unwrap_or_else(|| State::new(plan, units));
     Some(Ok((state, vec![file_read(path, layout, rows)])))
+}
+
+/// Cuts `path` (of `size` bytes) after its header into pieces of about `bytes` bytes, each
+/// ending at a line end: (start, end, number of its first line). The lines are not counted
+/// (that would read the file once more): a piece's rows are numbered from `k << 40`, which
+/// keeps them apart and in file order, and nothing this lane says names a line. `None`
+/// when one piece would do.
+fn cut(path: &Path, size: u64, bytes: u64) -> Option<Vec<(u64, u64, u64)>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut next_line_end = |from: u64| -> Option<u64> {
+        file.seek(SeekFrom::Start(from)).ok()?;
+        let mut buf = [0u8; 4096];
+        let mut at = from;
+        loop {
+            let n = file.read(&mut buf).ok()?;
+            if n == 0 {
+                return Some(size);
+            }
+            if let Some(nl) = memchr::memchr(b'\n', buf.get(..n)?) {
+                return Some(at + nl as u64 + 1);
+            }
+            at += n as u64;
+        }
+    };
+    let header = next_line_end(0)?;
+    let mut pieces = Vec::new();
+    let mut start = header;
+    while start < size {
+        let end = match start.checked_add(bytes) {
+            Some(e) if e < size => next_line_end(e - 1)?,
+            _ => size,
+        };
+        let k = pieces.len() as u64;
+        pieces.push((start, end, (k << 40) + 2));
+        start = end;
+    }
+    (pieces.len() > 1).then_some(pieces)
 }
 
 fn file_read(path: &Path, layout: Layout, rows: u64) -> FileRead {

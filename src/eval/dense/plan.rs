@@ -2,7 +2,9 @@
 //! (`Op`s) and where each aggregate lives, or `None` when the policy uses something this lane
 //! leaves to the general evaluator.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::FxHashMap;
 
 use crate::eval::calendar::Calendar;
 use crate::ir::{self, Cond, Expr, FieldKind, Lookup, Per, RuleKind, Shape};
@@ -132,7 +134,10 @@ pub(super) struct Plan<'p> {
     pub policy: &'p ir::Policy,
     /// Every rule, in policy order (as the general evaluator numbers them).
     pub rules: Vec<&'p ir::Rule>,
-    pub fact_index: HashMap<&'p str, usize>,
+    pub fact_index: FxHashMap<&'p str, usize>,
+    /// The fact names the unit's conditions and rules are written with, by where their text
+    /// is (address, length) → fact: scoring looks a name up by its place, without comparing it.
+    pub named: Vec<(usize, usize, usize)>,
     pub ops: Vec<Vec<Op<'p>>>,
     /// For each state fact, the rules that count its rows in force, once every row is read.
     pub replay: Vec<Vec<Op<'p>>>,
@@ -161,12 +166,35 @@ impl<'p> Plan<'p> {
                     .chain(s.rules.iter())
             })
             .collect();
-        let fact_index: HashMap<&str, usize> = policy
+        let fact_index: FxHashMap<&str, usize> = policy
             .facts
             .iter()
             .enumerate()
             .map(|(i, f)| (f.name.as_str(), i))
             .collect();
+        // Where each name a unit-level condition or rule is written with sits.
+        let mut named = Vec::new();
+        {
+            let mut names: Vec<&str> = Vec::new();
+            for rule in &rules {
+                let mut conds: Vec<&Cond> = rule.only_if.iter().collect();
+                match &rule.kind {
+                    RuleKind::When { condition, .. } => conds.push(condition),
+                    RuleKind::Times { fact, .. }
+                    | RuleKind::Discretionary { fact }
+                    | RuleKind::Table { fact, .. } => names.push(fact),
+                    _ => {}
+                }
+                for c in conds {
+                    cond_names(c, &mut names);
+                }
+            }
+            for n in names {
+                if let Some(&f) = fact_index.get(n) {
+                    named.push((n.as_ptr() as usize, n.len(), f));
+                }
+            }
+        }
         // Facts the rules read as one value of the unit, and those counted by month.
         let mut whole: HashSet<&str> = HashSet::new();
         let mut monthly: HashSet<&str> = HashSet::new();
@@ -411,6 +439,7 @@ impl<'p> Plan<'p> {
             policy,
             rules,
             fact_index,
+            named,
             ops,
             replay,
             counts,
@@ -448,6 +477,22 @@ fn unit_facts<'c>(c: &'c Cond, whole: &mut HashSet<&'c str>, monthly: &mut HashS
                 whole.insert(f);
             }
         }
+    }
+}
+
+/// Every fact name a condition on the unit is written with.
+fn cond_names<'c>(c: &'c Cond, out: &mut Vec<&'c str>) {
+    match c {
+        Cond::And(a, b) | Cond::Or(a, b) => {
+            cond_names(a, out);
+            cond_names(b, out);
+        }
+        Cond::Not(a) => cond_names(a, out),
+        Cond::Flag(f) | Cond::Happened(f) | Cond::EachMonth { fact: f, .. } => out.push(f),
+        Cond::Compare { left, right, .. } => {
+            out.extend([left, right].into_iter().filter_map(expr_fact))
+        }
+        Cond::In { expr, .. } => out.extend(expr_fact(expr)),
     }
 }
 

@@ -227,7 +227,11 @@ struct UnitEnv<'e, 'p> {
 
 impl UnitEnv<'_, '_> {
     fn slots(&self, fact: &str) -> Option<(&ir::Fact, super::plan::FactSlots)> {
-        let &i = self.plan.fact_index.get(fact)?;
+        let at = (fact.as_ptr() as usize, fact.len());
+        let i = match self.plan.named.iter().find(|(p, l, _)| (*p, *l) == at) {
+            Some(&(_, _, i)) => i,
+            None => *self.plan.fact_index.get(fact)?,
+        };
         Some((self.plan.policy.facts.get(i)?, *self.plan.facts.get(i)?))
     }
 
