@@ -1,7 +1,11 @@
 //! Part of the facts stage: the assessed units' names and positions, found by a fast hash, each
 //! name held once (a province's 200,000 units are looked up once a row).
+//!
+//! An open-addressing table of its own (linear probing, at most half full): one slot a name,
+//! holding the name's first 8 bytes and length beside its position, so that a short name (a
+//! staff number) is matched within the one cache line its slot is on, and so that a batch of
+//! rows can have their slots read ahead ([`UnitIndex::warm`]) before they are looked up.
 
-use hashbrown::HashTable;
 use rustc_hash::FxHasher;
 use std::hash::Hasher;
 
@@ -9,16 +13,30 @@ use std::hash::Hasher;
 #[derive(Debug, Default, Clone)]
 pub struct UnitIndex {
     names: Vec<String>,
-    table: HashTable<Slot>,
+    slots: Vec<Slot>,
 }
 
-/// A name's place in the table: its first 8 bytes and length are kept beside its position,
-/// so that a short name (a staff number) is matched without reading the name itself.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     prefix: u64,
     len: u32,
+    /// The name's position; `EMPTY` for a free slot.
     index: u32,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+const FREE: Slot = Slot {
+    prefix: 0,
+    len: 0,
+    index: EMPTY,
+};
+
+/// A name's hash (FxHash: our own keys, no attacker to guard against).
+pub fn hash(name: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(name.as_bytes());
+    h.finish()
 }
 
 fn prefix(name: &str) -> u64 {
@@ -29,18 +47,12 @@ fn prefix(name: &str) -> u64 {
     u64::from_le_bytes(bytes)
 }
 
-fn hash(name: &str) -> u64 {
-    let mut h = FxHasher::default();
-    h.write(name.as_bytes());
-    h.finish()
-}
-
 impl UnitIndex {
     /// The names, each once (a repeat keeps its first place).
     pub fn new(names: &[String]) -> UnitIndex {
         let mut index = UnitIndex {
             names: Vec::with_capacity(names.len()),
-            table: HashTable::with_capacity(names.len()),
+            slots: vec![FREE; (names.len() * 2).next_power_of_two().max(16)],
         };
         for n in names {
             index.insert(n);
@@ -48,17 +60,45 @@ impl UnitIndex {
         index
     }
 
+    /// Where a hash starts probing.
+    fn home(&self, h: u64) -> usize {
+        // The high bits: FxHash's low bits are its weakest.
+        let bits = self.slots.len().trailing_zeros();
+        if bits == 0 {
+            return 0;
+        }
+        (h >> (64 - bits)) as usize
+    }
+
+    /// Reads the slot a name of hash `h` starts at, so that looking it up soon after finds it in
+    /// the cache; returns a word of it, to be folded into a value the caller keeps.
+    pub fn warm(&self, h: u64) -> u64 {
+        self.slots.get(self.home(h)).map_or(0, |s| s.prefix)
+    }
+
     /// The position of `name`.
     pub fn get(&self, name: &str) -> Option<usize> {
+        self.get_hashed(name, hash(name))
+    }
+
+    /// The position of `name`, whose hash is `h`.
+    pub fn get_hashed(&self, name: &str, h: u64) -> Option<usize> {
         let (p, len) = (prefix(name), name.len());
-        let names = &self.names;
-        self.table
-            .find(hash(name), |s| {
-                s.prefix == p
-                    && s.len as usize == len
-                    && (len <= 8 || names.get(s.index as usize).is_some_and(|n| n == name))
-            })
-            .map(|s| s.index as usize)
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut at = self.home(h);
+        loop {
+            let s = self.slots.get(at)?;
+            if s.index == EMPTY {
+                return None;
+            }
+            if s.prefix == p
+                && s.len as usize == len
+                && (len <= 8 || self.names.get(s.index as usize).is_some_and(|n| n == name))
+            {
+                return Some(s.index as usize);
+            }
+            at = (at + 1) & mask;
+        }
     }
 
     /// The position of `name`, added at the end if new; `None` past 4 billion units.
@@ -66,19 +106,40 @@ impl UnitIndex {
         if let Some(i) = self.get(name) {
             return Some(i);
         }
-        let index = u32::try_from(self.names.len()).ok()?;
-        let len = u32::try_from(name.len()).ok()?;
+        let index = u32::try_from(self.names.len())
+            .ok()
+            .filter(|&i| i != EMPTY)?;
+        if (self.names.len() + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
         self.names.push(name.to_string());
-        let names = &self.names;
-        let slot = Slot {
-            prefix: prefix(name),
-            len,
-            index,
-        };
-        self.table.insert_unique(hash(name), slot, |s| {
-            names.get(s.index as usize).map_or(0, |n| hash(n))
-        });
+        self.place(name, index);
         Some(index as usize)
+    }
+
+    fn place(&mut self, name: &str, index: u32) {
+        let mask = self.slots.len().saturating_sub(1);
+        let mut at = self.home(hash(name));
+        while let Some(s) = self.slots.get_mut(at) {
+            if s.index == EMPTY {
+                *s = Slot {
+                    prefix: prefix(name),
+                    len: u32::try_from(name.len()).unwrap_or(u32::MAX),
+                    index,
+                };
+                return;
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        self.slots = vec![FREE; (self.slots.len() * 2).max(16)];
+        let names = std::mem::take(&mut self.names);
+        for (i, n) in names.iter().enumerate() {
+            self.place(n, u32::try_from(i).unwrap_or(EMPTY));
+        }
+        self.names = names;
     }
 
     /// How many units.

@@ -316,22 +316,28 @@ fn read(
     let mut state = State::new(plan, units);
     let mut files = Vec::with_capacity(run.files.len());
     for (i, (path, layout)) in run.files.iter().zip(layouts).enumerate() {
-        let rows = scan::scan(path, i, *layout, None, lanes, |row| {
-            let u = match row.unit_id {
-                Some(u) => u,
-                None if fixed.is_some() => return Err(Bail),
-                None => match found.get(row.unit) {
+        let rows = scan::scan(path, i, *layout, None, lanes, |batch| {
+            if fixed.is_some() {
+                return state.feed_batch(plan, batch);
+            }
+            for row in batch {
+                let u = match row.unit_id {
                     Some(u) => u,
-                    None => {
-                        if (found.len() + 1).saturating_mul(cells) > max_cells {
-                            return Err(Bail);
+                    None if fixed.is_some() => return Err(Bail),
+                    None => match found.get(row.unit) {
+                        Some(u) => u,
+                        None => {
+                            if (found.len() + 1).saturating_mul(cells) > max_cells {
+                                return Err(Bail);
+                            }
+                            found.insert(row.unit).ok_or(Bail)?;
+                            state.push_unit(plan)
                         }
-                        found.insert(row.unit).ok_or(Bail)?;
-                        state.push_unit(plan)
-                    }
-                },
-            };
-            state.feed(plan, u, row)
+                    },
+                };
+                state.feed(plan, u, row)?;
+            }
+            Ok(())
         })?;
         files.push(file_read(path, *layout, rows));
     }
@@ -364,9 +370,8 @@ fn read_pieces(
                     let mut state = State::new(plan, units);
                     let mut rows = 0;
                     for &range in group {
-                        rows += scan::scan(path, 0, layout, Some(range), lanes, |row| {
-                            let u = row.unit_id.ok_or(Bail)?;
-                            state.feed(plan, u, row)
+                        rows += scan::scan(path, 0, layout, Some(range), lanes, |batch| {
+                            state.feed_batch(plan, batch)
                         })?;
                     }
                     Ok((state, rows))

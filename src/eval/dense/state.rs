@@ -25,7 +25,7 @@ pub(super) type Reported = Option<(Option<NaiveDate>, Decimal)>;
 pub(super) enum Owned {
     Num(Decimal),
     Text(String),
-    Choice(usize, String),
+    Choice(u32, String),
     Date(NaiveDate),
 }
 
@@ -169,6 +169,39 @@ impl State {
         self.units - 1
     }
 
+    /// Folds a batch of rows of fixed units: each row's aggregates are read first, all of them,
+    /// so that their memory reads overlap, then the rows are folded in.
+    pub fn feed_batch(&mut self, plan: &Plan, batch: &[Typed]) -> Result<(), Bail> {
+        let n = &plan.counts;
+        let mut warm = 0u64;
+        for row in batch {
+            let u = row.unit_id.ok_or(Bail)?;
+            if n.sums > 0 {
+                warm ^= self
+                    .sums
+                    .get(u * n.sums)
+                    .map_or(0, |d| u64::from(d.scale()));
+            }
+            if n.masks > 0 {
+                warm ^= self.masks.get(u * n.masks).copied().unwrap_or(0);
+            }
+            if n.keys > 0 {
+                warm ^= self.keys.get(u * n.keys).map_or(0, |k| k.len() as u64);
+            }
+            if n.states > 0 {
+                warm ^= self
+                    .states
+                    .get(u * n.states)
+                    .map_or(0, |s| u64::from(s.is_some()));
+            }
+        }
+        std::hint::black_box(warm);
+        for row in batch {
+            self.feed(plan, row.unit_id.ok_or(Bail)?, row)?;
+        }
+        Ok(())
+    }
+
     /// Folds one typed row of unit `u` into the aggregates.
     pub fn feed(&mut self, plan: &Plan, u: usize, row: &Typed) -> Result<(), Bail> {
         let n = &plan.counts;
@@ -269,9 +302,7 @@ impl State {
             Action::Mask { slot, field } => {
                 if let Some(Cell::Choice(i, _)) = row.fields.get(*field).copied().flatten() {
                     let m = self.masks.get_mut(u * n.masks + slot).ok_or(Bail)?;
-                    *m |= 1u64
-                        .checked_shl(u32::try_from(i).map_err(|_| Bail)?)
-                        .ok_or(Bail)?;
+                    *m |= 1u64.checked_shl(i).ok_or(Bail)?;
                 }
                 Ok(())
             }
