@@ -32,11 +32,18 @@ const FREE: Slot = Slot {
     index: EMPTY,
 };
 
-/// A name's hash (FxHash: our own keys, no attacker to guard against).
+/// A name's hash (FxHash: our own keys, no attacker to guard against), its bits mixed once
+/// more (murmur3's finaliser), because the table takes a hash's high bits and names such as
+/// staff numbers differ only in their last bytes.
 pub fn hash(name: &str) -> u64 {
     let mut h = FxHasher::default();
     h.write(name.as_bytes());
-    h.finish()
+    let mut x = h.finish();
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^ (x >> 33)
 }
 
 fn prefix(name: &str) -> u64 {
