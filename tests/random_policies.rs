@@ -46,12 +46,7 @@ fn kaohe_run(
     lean: Lean,
 ) -> Result<Results, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let mut paths: Vec<PathBuf> = Vec::new();
-    for (name, csv) in files {
-        let p = dir.path().join(name);
-        std::fs::write(&p, csv).map_err(|e| e.to_string())?;
-        paths.push(p);
-    }
+    let paths = write_files(dir.path(), files)?;
     let mut sources = SourceMap::new();
     let file = sources.add("random.policy", text);
     let checked = kaohe::compile(&sources, file);
@@ -94,6 +89,18 @@ fn kaohe_run(
     })
 }
 
+/// Writes `files` (name, text) into `dir`; their paths.
+fn write_files(dir: &std::path::Path, files: &[(String, String)]) -> Result<Vec<PathBuf>, String> {
+    files
+        .iter()
+        .map(|(name, csv)| {
+            let p = dir.join(name);
+            std::fs::write(&p, csv).map_err(|e| e.to_string())?;
+            Ok(p)
+        })
+        .collect()
+}
+
 /// How many cases the dense lane scored (it leaves grades, vetoes and prizes to the general
 /// evaluator), so that the comparison below is known not to be empty.
 static DENSE_TAKEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -107,12 +114,7 @@ fn dense_agrees(
     pieces: (usize, u64),
 ) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let mut paths: Vec<PathBuf> = Vec::new();
-    for (name, csv) in files {
-        let p = dir.path().join(name);
-        std::fs::write(&p, csv).map_err(|e| e.to_string())?;
-        paths.push(p);
-    }
+    let paths = write_files(dir.path(), files)?;
     let mut sources = SourceMap::new();
     let file = sources.add("random.policy", text);
     let Some(policy) = kaohe::compile(&sources, file).policy else {

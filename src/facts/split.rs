@@ -8,10 +8,7 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use super::read::{
-    kind_of, looks_utf8, read_delimited, tab_separated, utf16_without_bom, Encoding, FileContext,
-    FileRead, Format, SNIFF,
-};
+use super::read::{read_delimited, Encoding, FileContext, FileRead, Format};
 use super::validate::Validator;
 use super::{Input, Problems, Row};
 use crate::span::SourceMap;
@@ -40,32 +37,13 @@ pub struct Piece {
 /// Cuts `path` into pieces of about `bytes` bytes at line ends; `None` when the file must be
 /// read whole (not a plain UTF-8 CSV or TSV file, a quote in it, or one piece would do).
 pub fn plan(path: &Path, bytes: u64) -> Option<Plan> {
-    let (sheet, json) = kind_of(path);
-    if sheet || json || path == Path::new("-") {
-        return None;
-    }
+    let layout = super::scan::layout(path)?;
+    let (delimiter, format, encoding) = (layout.delimiter, layout.format, layout.encoding);
     let mut file = File::open(path).ok()?;
     let size = file.metadata().ok().filter(|m| m.is_file())?.len();
     if size <= bytes.max(1) {
         return None;
     }
-    let mut head = Vec::with_capacity(SNIFF);
-    (&mut file).take(SNIFF as u64).read_to_end(&mut head).ok()?;
-    let bom = head.starts_with(&[0xEF, 0xBB, 0xBF]);
-    let utf16 = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
-    if utf16 || utf16_without_bom(&head).is_some() || !(bom || looks_utf8(&head)) {
-        return None;
-    }
-    let (delimiter, format) = if tab_separated(&head) {
-        (b'\t', Format::Tsv)
-    } else {
-        (b',', Format::Csv)
-    };
-    let encoding = if bom {
-        Encoding::Utf8Bom
-    } else {
-        Encoding::Utf8
-    };
     // One pass over the file: no quote anywhere, and the line ends the pieces start after.
     file.seek(SeekFrom::Start(0)).ok()?;
     let mut buf = vec![0u8; 1 << 20];

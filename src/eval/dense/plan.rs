@@ -67,9 +67,62 @@ pub(super) enum Op<'p> {
     Kept { kept: usize },
     /// A rule that counts the fact's rows.
     Rule {
-        filter: Option<&'p Cond>,
+        filter: Option<Filter<'p>>,
         action: Action<'p>,
     },
+}
+
+/// Which rows a rule counts.
+pub(super) enum Filter<'p> {
+    /// `kind = x` (or `!=`) on a closed-set field: the value's place in the set compared,
+    /// not its name (`None`: a name outside the set, which no row has).
+    Choice {
+        field: usize,
+        index: Option<u32>,
+        equal: bool,
+    },
+    /// Any other condition, as the general evaluator holds it.
+    Cond(&'p Cond),
+}
+
+impl<'p> Filter<'p> {
+    fn of(c: &'p Cond, decl: &ir::Fact) -> Filter<'p> {
+        if let Cond::Compare { left, op, right } = c {
+            let equal = match op {
+                ir::CompareOp::Eq => Some(true),
+                ir::CompareOp::Ne => Some(false),
+                _ => None,
+            };
+            let pair = match (left, right) {
+                (Expr::Field(f), Expr::Symbol(s)) | (Expr::Symbol(s), Expr::Field(f)) => {
+                    Some((f, s))
+                }
+                _ => None,
+            };
+            if let (Some(equal), Some((f, s))) = (equal, pair) {
+                let set = decl
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .find_map(|(i, x)| match &x.kind {
+                        FieldKind::Set(values) if x.name == *f => Some((i, values)),
+                        _ => None,
+                    });
+                if let Some((field, values)) = set {
+                    let index = values
+                        .iter()
+                        .position(|v| v == s)
+                        .and_then(|i| u32::try_from(i).ok());
+                    return Filter::Choice {
+                        field,
+                        index,
+                        equal,
+                    };
+                }
+            }
+        }
+        Filter::Cond(c)
+    }
 }
 
 /// What a counted row adds.
@@ -156,16 +209,7 @@ impl<'p> Plan<'p> {
         if !policy.grades.is_empty() || !policy.vetoes.is_empty() || !policy.prizes.is_empty() {
             return None;
         }
-        let rules: Vec<&ir::Rule> = policy
-            .sections
-            .iter()
-            .flat_map(|s| {
-                s.items
-                    .iter()
-                    .flat_map(|i| i.rules.iter())
-                    .chain(s.rules.iter())
-            })
-            .collect();
+        let rules = crate::eval::all_rules(policy);
         let fact_index: FxHashMap<&str, usize> = policy
             .facts
             .iter()
@@ -354,14 +398,9 @@ impl<'p> Plan<'p> {
                                 .flatten()
                         };
                         let (persons, days) = (position("persons"), position("days"));
-                        let slot = match once {
-                            Some(_) => key_slot(true),
-                            None => next(&mut counts.sums),
-                        };
-                        let rs = if once.is_some() {
-                            RuleSlot::Max(slot)
-                        } else {
-                            RuleSlot::Sum(slot)
+                        let (rs, slot) = match once {
+                            Some(_) => paired(RuleSlot::Max, key_slot(true)),
+                            None => paired(RuleSlot::Sum, next(&mut counts.sums)),
                         };
                         (
                             rs,
@@ -406,14 +445,9 @@ impl<'p> Plan<'p> {
                 }
                 RuleKind::Table { field, lookup, .. } => {
                     let field = FieldRef::of(decl, field);
-                    let slot = match once {
-                        Some(_) => key_slot(true),
-                        None => next(&mut counts.sums),
-                    };
-                    let rs = if once.is_some() {
-                        RuleSlot::Max(slot)
-                    } else {
-                        RuleSlot::Sum(slot)
+                    let (rs, slot) = match once {
+                        Some(_) => paired(RuleSlot::Max, key_slot(true)),
+                        None => paired(RuleSlot::Sum, next(&mut counts.sums)),
                     };
                     (
                         rs,
@@ -433,6 +467,7 @@ impl<'p> Plan<'p> {
                 Shape::Measure(_) | Shape::Flag => replay.get_mut(f)?,
                 _ => ops.get_mut(f)?,
             };
+            let filter = filter.map(|c| Filter::of(c, decl));
             to.push(Op::Rule { filter, action });
         }
         Some(Plan {
@@ -449,6 +484,11 @@ impl<'p> Plan<'p> {
             calendar: Calendar::new(policy.calendar.as_ref()),
         })
     }
+}
+
+/// A slot's index with the rule slot it is.
+fn paired(kind: fn(usize) -> RuleSlot, slot: usize) -> (RuleSlot, usize) {
+    (kind(slot), slot)
 }
 
 /// The facts a condition on the unit reads: as a value or `happened`, and by month.

@@ -11,7 +11,7 @@
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
-use super::plan::{Action, FieldRef, Op, Plan};
+use super::plan::{Action, FieldRef, Filter, Op, Plan};
 use crate::eval::aggregate::Overflow;
 use crate::eval::cond::{self, Env, Val};
 use crate::facts::scan::{Bail, Cell, Typed};
@@ -254,7 +254,7 @@ impl State {
                     keep_kept(list, row)?;
                 }
                 Op::Rule { filter, action, .. } => {
-                    if filter.is_some_and(|c| cond::holds(c, &env, &plan.calendar) != Some(true)) {
+                    if filter.as_ref().is_some_and(|f| !passes(f, row, &env, plan)) {
                         continue;
                     }
                     self.act(plan, u, row, &env, action)?;
@@ -392,7 +392,8 @@ impl State {
                     for op in ops {
                         if let Op::Rule { filter, action } = op {
                             if filter
-                                .is_some_and(|c| cond::holds(c, &env, &plan.calendar) != Some(true))
+                                .as_ref()
+                                .is_some_and(|f| !passes(f, &row, &env, plan))
                             {
                                 continue;
                             }
@@ -503,6 +504,22 @@ impl State {
             };
             Some((k, amount))
         })
+    }
+}
+
+/// Whether a row passes a rule's `where` (unknown does not).
+fn passes(filter: &Filter, row: &Typed, env: &RowEnv, plan: &Plan) -> bool {
+    match filter {
+        Filter::Choice {
+            field,
+            index,
+            equal,
+        } => match row.fields.get(*field).copied().flatten() {
+            Some(Cell::Choice(i, _)) => (Some(i) == *index) == *equal,
+            // A missing value makes the comparison unknown.
+            _ => false,
+        },
+        Filter::Cond(c) => cond::holds(c, env, &plan.calendar) == Some(true),
     }
 }
 
