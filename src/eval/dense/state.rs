@@ -575,7 +575,8 @@ fn text<'r>(k: &FieldRef, row: &'r Typed) -> Option<std::borrow::Cow<'r, str>> {
 }
 
 /// The key of a row without one: its own, which no cell can be (the general evaluator's
-/// `own_key`; the file is the only one read here, so its place is 0).
+/// `own_key`: the file's place and the row's number, unique to the row; in a piece of a cut
+/// file the number is the piece's, see `dense::cut`).
 fn own_key(row: &Typed) -> std::borrow::Cow<'static, str> {
     format!("\u{1}{}:{}", row.file, row.line).into()
 }
