@@ -35,16 +35,27 @@ pub fn rank(units: &mut [UnitResult]) {
             .then_with(|| a.unit.cmp(&b.unit))
     });
     for group in units.chunk_by_mut(|a, b| a.group == b.group) {
-        let mut position = 0;
-        let mut before: Option<Decimal> = None;
-        for (k, u) in group.iter_mut().enumerate() {
-            if before != Some(u.total) {
-                position = k + 1;
-                before = Some(u.total);
-            }
-            u.rank = position;
+        let ranks: Vec<usize> = shared_ranks(group.iter().map(|u| u.total)).collect();
+        for (u, rank) in group.iter_mut().zip(ranks) {
+            u.rank = rank;
         }
     }
+}
+
+/// The ranks of totals listed highest first: equal totals share the rank of the first of them
+/// (1, 2, 2, 4).
+pub(crate) fn shared_ranks(
+    totals: impl IntoIterator<Item = Decimal>,
+) -> impl Iterator<Item = usize> {
+    let mut position = 0;
+    let mut before: Option<Decimal> = None;
+    totals.into_iter().enumerate().map(move |(k, t)| {
+        if before != Some(t) {
+            position = k + 1;
+            before = Some(t);
+        }
+        position
+    })
 }
 
 /// Decides every unit's ranking group, rank, grade and prizes; warnings (a unit missing from

@@ -200,17 +200,12 @@ pub fn score(policy: &ir::Policy, run: &Run) -> Option<Dense> {
                 .then_with(|| names.get(a).cmp(&names.get(b)))
         }),
     }
-    let mut ranked = Vec::with_capacity(order.len());
-    let mut before: Option<Decimal> = None;
-    let mut position = 0;
-    for (k, &u) in order.iter().enumerate() {
-        let total = totals.get(u).copied();
-        if before != total {
-            position = k + 1;
-            before = total;
-        }
-        ranked.push((u, position));
-    }
+    let ranks = crate::outcome::shared_ranks(
+        order
+            .iter()
+            .map(|&u| totals.get(u).copied().unwrap_or_default()),
+    );
+    let ranked: Vec<(usize, usize)> = order.iter().copied().zip(ranks).collect();
     Some(Dense {
         names,
         totals,
