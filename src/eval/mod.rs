@@ -64,6 +64,15 @@ pub struct Run<'a> {
     pub scores_only: bool,
 }
 
+impl Run<'_> {
+    /// How many threads may read one large fact file: `threads`, else one per core.
+    pub(crate) fn thread_count(&self) -> usize {
+        self.threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1)
+    }
+}
+
 /// The results of a run, or the problems that stopped it (and warnings either way).
 #[derive(Debug)]
 pub struct Scored {

@@ -24,10 +24,7 @@ pub(super) fn plan(run: &Run, trace: bool, main: &Evaluator) -> Option<(Plan, us
     if main.held_cells() > MAX_SHARED_CELLS && run.piece_bytes.is_none() {
         return None;
     }
-    let threads = run
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let threads = run.thread_count();
     if trace || (threads == 1 && run.piece_bytes.is_none()) {
         return None;
     }

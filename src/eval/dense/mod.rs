@@ -156,22 +156,12 @@ pub fn score(policy: &ir::Policy, run: &Run) -> Option<Dense> {
         return None;
     }
     let mut problems = Problems::default();
-    let rules = plan.rules.clone();
-    super::problems::missing_values(policy, &rules, run.strict, &mut problems, |f| {
+    super::problems::missing_values(policy, &plan.rules, run.strict, &mut problems, |f| {
         let slots = plan.facts.get(f).copied().unwrap_or_default();
-        let (states, kept) = (plan.counts.states, plan.counts.kept);
-        let reported = |u: usize| match (slots.state, slots.kept) {
-            (Some(s), _) => state
-                .states
-                .get(u * states + s)
-                .is_some_and(Option::is_some),
-            (_, Some(k)) => state.kept.get(u * kept + k).is_some_and(|l| !l.is_empty()),
-            _ => false,
-        };
         names
             .iter()
             .enumerate()
-            .filter(|(u, _)| !reported(*u))
+            .filter(|(u, _)| !state.has_rows(&plan, *u, slots))
             .map(|(_, n)| n.as_str())
             .collect()
     });
@@ -179,10 +169,7 @@ pub fn score(policy: &ir::Policy, run: &Run) -> Option<Dense> {
         return None;
     }
     let n = policy.sections.len();
-    let threads = run
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let threads = run.thread_count();
     let (totals, scores) = score_all(&plan, &state, names.len(), n, threads).ok()?;
     drop(state);
     // By total, highest first; ties share a rank and are listed by name (`outcome::rank`).
@@ -295,10 +282,7 @@ fn read(
     cells: usize,
     max_cells: usize,
 ) -> Result<(State, Vec<FileRead>), Bail> {
-    let threads = run
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let threads = run.thread_count();
     let units = fixed.map_or(0, UnitIndex::len);
     if let ([path], [layout], Some(_)) = (run.files, layouts, fixed) {
         if threads > 1 || run.piece_bytes.is_some() {

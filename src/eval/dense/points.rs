@@ -236,12 +236,7 @@ impl UnitEnv<'_, '_> {
     }
 
     fn sum_at(&self, slot: usize) -> Decimal {
-        let width = self.plan.counts.sums;
-        self.state
-            .sums
-            .get(self.u * width + slot)
-            .copied()
-            .unwrap_or(Decimal::ZERO)
+        self.state.sum(self.plan, self.u, slot)
     }
 
     /// A rule's sum: of rows, or of each key's highest amount.
@@ -259,12 +254,7 @@ impl UnitEnv<'_, '_> {
     }
 
     fn mask(&self, slot: usize) -> u64 {
-        let width = self.plan.counts.masks;
-        self.state
-            .masks
-            .get(self.u * width + slot)
-            .copied()
-            .unwrap_or(0)
+        self.state.mask(self.plan, self.u, slot)
     }
 
     /// How many distinct values a rule saw.
@@ -315,17 +305,8 @@ impl UnitEnv<'_, '_> {
         }
     }
 
-    /// The value in force of an unkeyed state (or of a keyed measure's row without a key).
     fn reported(&self, slots: super::plan::FactSlots) -> super::state::Reported {
-        if let Some(k) = slots.kept {
-            let list = self.state.kept.get(self.u * self.plan.counts.kept + k)?;
-            return list
-                .iter()
-                .find(|r| r.key.is_none())
-                .map(|r| (r.date, r.value));
-        }
-        let width = self.plan.counts.states;
-        *self.state.states.get(self.u * width + slots.state?)?
+        self.state.reported(self.plan, self.u, slots)
     }
 
     /// A keyed measure's value: the sum of its keys' values in force, if it has any.
@@ -375,11 +356,9 @@ impl Env for UnitEnv<'_, '_> {
         let Some((_, slots)) = self.slots(name) else {
             return false;
         };
-        let width = self.plan.counts.months;
         let months = slots
             .months
-            .and_then(|m| self.state.months.get(self.u * width + m))
-            .and_then(|m| m.as_deref().copied())
+            .map(|m| self.state.months(self.plan, self.u, m))
             .unwrap_or_default();
         months.iter().all(|m| *m >= n)
     }

@@ -11,7 +11,7 @@
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
-use super::plan::{Action, FieldRef, Filter, Op, Plan};
+use super::plan::{Action, FactSlots, FieldRef, Filter, Op, Plan};
 use crate::eval::aggregate::Overflow;
 use crate::eval::cond::{self, Env, Val};
 use crate::facts::scan::{Bail, Cell, Typed};
@@ -167,6 +167,57 @@ impl State {
         self.kept.resize(self.kept.len() + n.kept, Vec::new());
         self.units += 1;
         self.units - 1
+    }
+
+    /// A sum slot of unit `u`.
+    pub fn sum(&self, plan: &Plan, u: usize, slot: usize) -> Decimal {
+        let width = plan.counts.sums;
+        self.sums.get(u * width + slot).copied().unwrap_or_default()
+    }
+
+    /// A set of closed-set values of unit `u`, as bits.
+    pub fn mask(&self, plan: &Plan, u: usize, slot: usize) -> u64 {
+        let width = plan.counts.masks;
+        self.masks.get(u * width + slot).copied().unwrap_or(0)
+    }
+
+    /// A fact's occurrences by month for unit `u` (all 0 before any dated occurrence).
+    pub fn months(&self, plan: &Plan, u: usize, slot: usize) -> [Decimal; 12] {
+        let width = plan.counts.months;
+        self.months
+            .get(u * width + slot)
+            .and_then(|m| m.as_deref().copied())
+            .unwrap_or_default()
+    }
+
+    /// The kept rows of a state of unit `u`.
+    pub fn kept_rows(&self, plan: &Plan, u: usize, slot: usize) -> &[Kept] {
+        let width = plan.counts.kept;
+        self.kept
+            .get(u * width + slot)
+            .map_or(&[][..], Vec::as_slice)
+    }
+
+    /// The value in force of an unkeyed state of unit `u` (of a keyed one: of its row without a key).
+    pub fn reported(&self, plan: &Plan, u: usize, slots: FactSlots) -> Reported {
+        if let Some(k) = slots.kept {
+            let row = self
+                .kept_rows(plan, u, k)
+                .iter()
+                .find(|r| r.key.is_none())?;
+            return Some((row.date, row.value));
+        }
+        let width = plan.counts.states;
+        *self.states.get(u * width + slots.state?)?
+    }
+
+    /// Whether unit `u` has a row of a state (a measure or flag) at all.
+    pub fn has_rows(&self, plan: &Plan, u: usize, slots: FactSlots) -> bool {
+        match (slots.state, slots.kept) {
+            (Some(_), _) => self.reported(plan, u, slots).is_some(),
+            (_, Some(k)) => !self.kept_rows(plan, u, k).is_empty(),
+            _ => false,
+        }
     }
 
     /// Folds a batch of rows of fixed units: each row's aggregates are read first, all of them,
