@@ -213,7 +213,7 @@ pub fn csv(results: &Results) -> Result<String, csv::Error> {
     if shown.prizes {
         header.push(words.prizes.to_string());
     }
-    w.write_record(header.iter().map(|h| cell(h)))?;
+    w.write_record(header.iter().map(|h| cell(h).into_owned()))?;
     for u in &results.units {
         // Numbers are kaohe's own: only text cells are neutralised (the rank comes first).
         let mut row: Vec<String> = vec![u.rank.to_string()];
@@ -222,11 +222,11 @@ pub fn csv(results: &Results) -> Result<String, csv::Error> {
                 .cells(u, u.unit.clone())
                 .iter()
                 .skip(1)
-                .map(|c| cell(c)),
+                .map(|c| cell(c).into_owned()),
         );
         row.extend(u.sections.iter().map(|s| number(s.score)));
         if shown.prizes {
-            row.push(cell(&u.prizes.join("；")));
+            row.push(cell(&u.prizes.join("；")).into_owned());
         }
         w.write_record(&row)?;
     }
@@ -239,15 +239,17 @@ pub fn csv(results: &Results) -> Result<String, csv::Error> {
 pub fn csv_dense(scores: &crate::eval::dense::Dense) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::with_capacity(48 * scores.names.len() + 64));
     let words = Words::of_language(scores.chinese);
-    let mut header = vec![
-        words.rank.to_string(),
-        words.unit.to_string(),
-        words.total.to_string(),
-    ];
+    let none = Shown {
+        group: false,
+        grade: false,
+        veto: false,
+        prizes: false,
+    };
+    let mut header = none.head(&words);
     if !scores.names.is_empty() {
         header.extend(scores.sections.iter().map(|s| s.0.clone()));
     }
-    w.write_record(header.iter().map(|h| cell(h)))?;
+    w.write_record(header.iter().map(|h| cell(h).into_owned()))?;
     let mut bytes = w.into_inner().map_err(|e| e.into_error())?;
     // The rows in parts, one a core: the same bytes as one writer's.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -289,15 +291,8 @@ fn csv_rows(
         text.clear();
         let _ = write!(text, "{rank}");
         w.write_field(&text)?;
-        let name = scores.names.get(u).map_or("", String::as_str);
-        // Most names need no neutralising: written as they are, without a copy.
-        let plain = !name.starts_with(['=', '+', '-', '@', '\t', '\r'])
-            && !name.chars().any(char::is_control);
-        if plain {
-            w.write_field(name)?;
-        } else {
-            w.write_field(cell(name))?;
-        }
+        // Most names need no neutralising: `cell` gives them back without a copy.
+        w.write_field(cell(scores.names.get(u).map_or("", String::as_str)).as_bytes())?;
         let numbers = scores
             .totals
             .get(u)
@@ -316,12 +311,12 @@ fn csv_rows(
 /// A text cell of a CSV report: a spreadsheet runs a cell starting with `=`, `+`, `-` or `@`
 /// (or a tab or carriage return) as a formula, so such a cell gets a leading `'`; control
 /// characters are escaped.
-fn cell(text: &str) -> String {
+fn cell(text: &str) -> std::borrow::Cow<'_, str> {
     let text = crate::diagnostic::escape_controls(text);
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
+        format!("'{text}").into()
     } else {
-        text.into_owned()
+        text
     }
 }
 
