@@ -165,11 +165,7 @@ struct Names<'p> {
 }
 
 fn key(name: &str) -> (usize, u64) {
-    let mut bytes = [0u8; 8];
-    for (b, n) in bytes.iter_mut().zip(name.as_bytes()) {
-        *b = *n;
-    }
-    (name.len(), u64::from_le_bytes(bytes))
+    (name.len(), super::units::prefix(name))
 }
 
 impl<'p> Names<'p> {

@@ -46,7 +46,9 @@ pub fn hash(name: &str) -> u64 {
     x ^ (x >> 33)
 }
 
-fn prefix(name: &str) -> u64 {
+/// A name's first 8 bytes as a number (zeros after a shorter name): with its length, enough to
+/// tell names of at most 8 bytes apart.
+pub(super) fn prefix(name: &str) -> u64 {
     let mut bytes = [0u8; 8];
     for (b, n) in bytes.iter_mut().zip(name.as_bytes()) {
         *b = *n;
