@@ -144,6 +144,19 @@ pub struct Source {
     pub sha256: String,
 }
 
+impl Policy {
+    /// Every rule, in the order the evaluators number them: each section's items' rules,
+    /// then the section's own.
+    pub fn rules(&self) -> impl Iterator<Item = &Rule> {
+        self.sections.iter().flat_map(|s| {
+            s.items
+                .iter()
+                .flat_map(|i| i.rules.iter())
+                .chain(s.rules.iter())
+        })
+    }
+}
+
 /// A declared fact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fact {

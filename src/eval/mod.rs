@@ -198,7 +198,7 @@ impl<'p> Evaluator<'p> {
         trace: bool,
         max_cells: usize,
     ) -> Evaluator<'p> {
-        let rules = all_rules(policy);
+        let rules: Vec<&ir::Rule> = policy.rules().collect();
         let fact_index: HashMap<&str, usize> = policy
             .facts
             .iter()
@@ -693,21 +693,6 @@ fn reads_whole(rule: &ir::Rule, fact: &str) -> bool {
         } => f == fact,
         _ => false,
     }
-}
-
-/// Every rule of a policy in the order rules are numbered: each section's items' rules, then
-/// the section's own.
-pub(crate) fn all_rules(policy: &ir::Policy) -> Vec<&ir::Rule> {
-    policy
-        .sections
-        .iter()
-        .flat_map(|s| {
-            s.items
-                .iter()
-                .flat_map(|i| i.rules.iter())
-                .chain(s.rules.iter())
-        })
-        .collect()
 }
 
 /// A key as a receipt shows it: a row's own key reads as such.

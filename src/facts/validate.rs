@@ -216,9 +216,7 @@ impl<'p> Validator<'p> {
             .iter()
             .map(|f| {
                 policy
-                    .sections
-                    .iter()
-                    .flat_map(|s| s.rules.iter().chain(s.items.iter().flat_map(|i| &i.rules)))
+                    .rules()
                     .any(|r| matches!(&r.kind, ir::RuleKind::Times { fact, .. } if *fact == f.name))
             })
             .collect();
@@ -659,11 +657,7 @@ pub(crate) fn dates_needed(policy: &ir::Policy) -> Vec<bool> {
 /// Whether some rule looks at the dates of a fact's rows.
 fn fact_needs_date(policy: &ir::Policy, fact: &str) -> bool {
     let mut needs = false;
-    for rule in policy
-        .sections
-        .iter()
-        .flat_map(|s| s.rules.iter().chain(s.items.iter().flat_map(|i| &i.rules)))
-    {
+    for rule in policy.rules() {
         match &rule.kind {
             ir::RuleKind::When { condition, .. } => needs |= cond_needs_date(condition, None, fact),
             ir::RuleKind::Count {

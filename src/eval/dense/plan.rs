@@ -209,7 +209,7 @@ impl<'p> Plan<'p> {
         if !policy.grades.is_empty() || !policy.vetoes.is_empty() || !policy.prizes.is_empty() {
             return None;
         }
-        let rules = crate::eval::all_rules(policy);
+        let rules: Vec<&ir::Rule> = policy.rules().collect();
         let fact_index: FxHashMap<&str, usize> = policy
             .facts
             .iter()
