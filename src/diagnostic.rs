@@ -548,7 +548,10 @@ fn first_visible(line: &str) -> usize {
 /// User text as a terminal may show it: control characters other than a line break or tab
 /// (a unit named `\x1b]0;…\x07` would retitle the terminal) written as `\u{1b}`.
 pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(is_unsafe_control) {
+    // Byte test first: a control is below 0x20, 0x7f, or (C1) a 0xc2 lead byte.
+    if !text.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2)
+        || !text.chars().any(is_unsafe_control)
+    {
         return text.into();
     }
     let mut out = String::with_capacity(text.len() + 16);

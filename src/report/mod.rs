@@ -17,7 +17,14 @@ pub use xlsx::xlsx;
 
 /// A decimal as people write it: no trailing zeros (`97.5`, `100`).
 pub fn number(d: Decimal) -> String {
-    d.normalize().to_string()
+    // `normalize` divides by ten until it cannot: skip it when there is nothing to strip
+    // (a last digit that is not 0, or a whole number other than zero, which may be -0),
+    // which is most scores.
+    if d.mantissa() % 10 != 0 || (d.scale() == 0 && !d.is_zero()) {
+        d.to_string()
+    } else {
+        d.normalize().to_string()
+    }
 }
 
 /// The table as it fits a terminal `width` columns wide: the whole table when it fits (or the
