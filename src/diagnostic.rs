@@ -195,6 +195,8 @@ codes! {
     ValueOnEvent = "E078", "value on an event";
     /// More units × (facts + rules) than one run keeps in memory.
     TooLarge = "E079", "too many units for one run";
+    /// A clause `kaohe sql` cannot write as a query that scores exactly as `kaohe run`.
+    NotInSql = "E080", "not expressible in sql";
 }
 
 impl Serialize for Code {

@@ -37,6 +37,7 @@ pub mod report;
 pub mod results;
 pub mod review;
 pub mod span;
+pub mod sql;
 
 /// Parses and checks one policy file of `sources`: the front half of the pipeline.
 ///

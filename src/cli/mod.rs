@@ -5,6 +5,7 @@ mod fmt;
 mod review;
 pub use review::DiffFormat;
 mod run;
+mod sql;
 
 use std::io::IsTerminal;
 use std::io::Write;
@@ -139,6 +140,44 @@ pub enum Command {
         #[arg(long, conflicts_with = "write")]
         check: bool,
     },
+    /// Compile a policy to one SQL query that scores every unit where the facts live
+    /// (DuckDB or PostgreSQL), as `run` would; or print the facts table it reads
+    /// (`--schema`), or fact files' validated rows in that table's columns (`--rows`).
+    Sql {
+        /// The policy: a `.policy` source or a compiled `.json` from `kaohe build`.
+        policy: PathBuf,
+        /// The database the query is for.
+        #[arg(long, value_enum, default_value_t = SqlDialect::Duckdb)]
+        dialect: SqlDialect,
+        /// The facts table (long format: unit, fact, date, persons, days, count, value,
+        /// note and the declared fields).
+        #[arg(long, default_value = "facts")]
+        facts_table: String,
+        /// A table of the assessed units (a `unit` column); by default the policy's `units`,
+        /// else the units of the facts.
+        #[arg(long)]
+        units_table: Option<String>,
+        /// The units table's column of ranking groups: units are ranked, graded and given
+        /// prizes within their group.
+        #[arg(long, requires = "units_table")]
+        group_column: Option<String>,
+        /// Print `CREATE TABLE` for the facts table instead of the query.
+        #[arg(long, conflicts_with = "rows")]
+        schema: bool,
+        /// Validate these fact files and write their rows as CSV in the facts table's
+        /// columns (for `COPY`), instead of the query.
+        #[arg(long, num_args = 1.., action = clap::ArgAction::Append)]
+        rows: Vec<PathBuf>,
+        /// With `--rows`: the assessed units, one a line or a CSV with a `unit` column.
+        #[arg(long, requires = "rows")]
+        units: Option<PathBuf>,
+        /// With `--rows`: how a percent written without `%` is read.
+        #[arg(long, value_enum, default_value = "percent")]
+        percent: PercentArg,
+        /// Write to this file (atomically) instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Parse a policy and print an intermediate form.
     Parse {
         /// The policy file.
@@ -219,6 +258,15 @@ impl RunFormat {
             _ => return None,
         })
     }
+}
+
+/// The database `kaohe sql` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SqlDialect {
+    /// DuckDB.
+    Duckdb,
+    /// PostgreSQL.
+    Postgres,
 }
 
 /// How `explain` prints.
@@ -389,6 +437,46 @@ pub fn execute(cli: Cli) -> Outcome {
             &mut out,
             &mut err,
         ),
+        Command::Sql {
+            policy,
+            dialect,
+            facts_table,
+            units_table,
+            group_column,
+            schema,
+            rows,
+            units,
+            percent,
+            output,
+        } => {
+            let options = crate::sql::Options {
+                dialect: match dialect {
+                    SqlDialect::Duckdb => crate::sql::Dialect::DuckDb,
+                    SqlDialect::Postgres => crate::sql::Dialect::Postgres,
+                },
+                facts_table,
+                units_table,
+                group_column,
+            };
+            let what = match (schema, rows.is_empty()) {
+                (true, _) => sql::What::Schema,
+                (false, false) => sql::What::Rows {
+                    files: rows,
+                    units,
+                    percent,
+                },
+                (false, true) => sql::What::Query,
+            };
+            sql::sql(
+                &policy,
+                &options,
+                what,
+                output.as_deref(),
+                ui,
+                &mut out,
+                &mut err,
+            )
+        }
         Command::Test {
             target,
             case,

@@ -275,7 +275,7 @@ pub(super) fn explained(
     Ok(Some((all, detail)))
 }
 
-fn emit(
+pub(super) fn emit(
     text: &[u8],
     output: Option<&Path>,
     inputs: &[&Path],

@@ -1,0 +1,258 @@
+//! SQL generation, beside the eval stage: compiled [`ir::Policy`] → one query that scores every
+//! unit where the facts already live (DuckDB or PostgreSQL), as the interpreter would.
+//!
+//! The query reads a long-format facts table (`docs/scale.md`: the columns of a fact file,
+//! typed) and an optional units table, and gives one row a unit: rank, total, every section
+//! and item score, grade and prizes. It is a chain of CTEs, each commented with the clause it
+//! implements: the rows each fact counts (a measure's or flag's row in force), a unit's value
+//! of each fact, each rule's points, the groups, items and sections, the total, the outcome.
+//! What a query cannot say exactly is an error naming the clause (E080), never a query that
+//! scores otherwise.
+
+mod cond;
+mod rows;
+mod rules;
+mod score;
+
+use std::fmt::Write as _;
+
+use rust_decimal::Decimal;
+
+pub use rows::{facts_csv, schema};
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::ir;
+
+/// The database the query is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// DuckDB (1.0 and later).
+    DuckDb,
+    /// PostgreSQL (12 and later).
+    Postgres,
+}
+
+/// Where the query reads from.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The database.
+    pub dialect: Dialect,
+    /// The facts table (may be schema-qualified: `kaohe.facts_2021`).
+    pub facts_table: String,
+    /// A table of the assessed units (a `unit` column); `None`: the policy's `units`, else
+    /// the units of the facts.
+    pub units_table: Option<String>,
+    /// The units table's ranking-group column (`group` in a units file), if units are ranked
+    /// within groups.
+    pub group_column: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            dialect: Dialect::DuckDb,
+            facts_table: "facts".into(),
+            units_table: None,
+            group_column: None,
+        }
+    }
+}
+
+/// One query scoring every unit as `kaohe run` does, or why it cannot be written (E080, one
+/// diagnostic a clause).
+pub fn query(policy: &ir::Policy, options: &Options) -> Result<String, Vec<Diagnostic>> {
+    let mut g = Gen::new(policy, options);
+    g.header();
+    g.units();
+    rules::facts(&mut g);
+    rules::rules(&mut g);
+    score::scores(&mut g);
+    if !g.problems.is_empty() {
+        return Err(g.problems);
+    }
+    Ok(g.finish())
+}
+
+/// The query being written: its CTEs, in order, and the clauses it cannot express.
+pub(crate) struct Gen<'p> {
+    pub policy: &'p ir::Policy,
+    pub options: &'p Options,
+    /// The comment lines at the top.
+    head: String,
+    /// (name, comment, body) of each CTE.
+    ctes: Vec<(String, String, String)>,
+    /// Each rule's points before its cap, in `Policy::rules` order: an expression over
+    /// `unit_facts` and the rule's `r{k}`.
+    pub raw: Vec<String>,
+    /// The final SELECT.
+    pub last: String,
+    pub problems: Vec<Diagnostic>,
+}
+
+impl<'p> Gen<'p> {
+    fn new(policy: &'p ir::Policy, options: &'p Options) -> Gen<'p> {
+        Gen {
+            policy,
+            options,
+            head: String::new(),
+            ctes: Vec::new(),
+            raw: Vec::new(),
+            last: String::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    fn header(&mut self) {
+        let p = self.policy;
+        let dialect = match self.options.dialect {
+            Dialect::DuckDb => "DuckDB",
+            Dialect::Postgres => "PostgreSQL",
+        };
+        let name = p.name.as_deref().unwrap_or(&p.source.name);
+        let _ = writeln!(
+            self.head,
+            "-- kaohe {}: {} for {dialect}",
+            p.compiler,
+            comment(name)
+        );
+        let _ = writeln!(
+            self.head,
+            "-- policy source {} (sha256 {})",
+            comment(&p.source.name),
+            p.source.sha256
+        );
+        let _ = writeln!(
+            self.head,
+            "-- facts: {} (unit, fact, date, persons, days, count, value, note and the declared fields; `kaohe sql --schema`)",
+            self.facts()
+        );
+        let _ = writeln!(
+            self.head,
+            "-- one row a unit: rank, total, every section and item score{}",
+            if p.grades.is_empty() { "" } else { ", grade" }
+        );
+    }
+
+    /// The facts table, as written in the query.
+    pub fn facts(&self) -> String {
+        table_name(&self.options.facts_table)
+    }
+
+    /// Adds a CTE.
+    pub fn cte(&mut self, name: &str, comment_text: &str, body: String) {
+        self.ctes
+            .push((name.to_string(), comment(comment_text), body));
+    }
+
+    /// Whether a CTE of this name was written.
+    pub fn has_cte(&self, name: &str) -> bool {
+        self.ctes.iter().any(|(n, _, _)| n == name)
+    }
+
+    /// A clause the query cannot express.
+    pub fn cannot(&mut self, clause: &str, line: u32, why: &str) {
+        self.problems.push(
+            Diagnostic::error(
+                Code::NotInSql,
+                format!(
+                    "`{}` (line {line}) cannot be scored in SQL: {why}",
+                    comment(clause)
+                ),
+            )
+            .with_help("score this policy with `kaohe run`, or rewrite the clause"),
+        );
+    }
+
+    fn units(&mut self) {
+        let group = match &self.options.group_column {
+            Some(c) => format!(", {} AS grp", ident(c)),
+            None => ", CAST(NULL AS VARCHAR) AS grp".into(),
+        };
+        let group = if self.options.dialect == Dialect::Postgres {
+            group.replace("VARCHAR", "TEXT")
+        } else {
+            group
+        };
+        let (body, what) = match (&self.options.units_table, self.policy.units.is_empty()) {
+            (Some(t), _) => (
+                format!("SELECT DISTINCT unit{group} FROM {}", table_name(t)),
+                "the assessed units: the units table",
+            ),
+            (None, false) => {
+                let values: Vec<String> = self
+                    .policy
+                    .units
+                    .iter()
+                    .map(|u| format!("({})", text(u)))
+                    .collect();
+                (
+                    format!(
+                        "SELECT unit{group} FROM (VALUES {}) AS u(unit)",
+                        values.join(", ")
+                    ),
+                    "the assessed units: the policy's `units`",
+                )
+            }
+            (None, true) => (
+                format!("SELECT DISTINCT unit{group} FROM {}", self.facts()),
+                "the assessed units: those of the facts",
+            ),
+        };
+        self.cte("units", what, body);
+    }
+
+    fn finish(self) -> String {
+        let mut out = self.head;
+        out.push_str("WITH\n");
+        let n = self.ctes.len();
+        for (k, (name, note, body)) in self.ctes.into_iter().enumerate() {
+            let _ = writeln!(out, "-- {note}");
+            let _ = write!(out, "{name} AS (\n  {}\n)", body.replace('\n', "\n  "));
+            out.push_str(if k + 1 < n { ",\n" } else { "\n" });
+        }
+        out.push_str(&self.last);
+        out.push_str(";\n");
+        out
+    }
+}
+
+/// A name as an SQL identifier: always quoted, so that Chinese names, keywords (`date`,
+/// `count`, `value`) and case survive in both dialects.
+pub(crate) fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A table name as given: dotted plain names are kept (`kaohe.facts`), anything else quoted.
+fn table_name(name: &str) -> String {
+    let plain = !name.is_empty()
+        && name.split('.').all(|part| {
+            !part.is_empty()
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !part.starts_with(|c: char| c.is_ascii_digit())
+        });
+    if plain {
+        name.to_string()
+    } else {
+        ident(name)
+    }
+}
+
+/// A text literal.
+pub(crate) fn text(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// A decimal literal, exact (`0.1`, `-2`); parenthesised when negative.
+pub(crate) fn num(d: Decimal) -> String {
+    let s = crate::report::number(d);
+    if d.is_sign_negative() && !d.is_zero() {
+        format!("({s})")
+    } else {
+        s
+    }
+}
+
+/// Text made safe inside a `--` comment: one line.
+fn comment(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
+}
