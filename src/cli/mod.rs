@@ -161,6 +161,10 @@ pub enum Command {
         /// prizes within their group.
         #[arg(long, requires = "units_table")]
         group_column: Option<String>,
+        /// Last year's scores, for prizes by improvement: a table with columns `unit`,
+        /// `total` and one a section (last year's result of the query).
+        #[arg(long)]
+        previous_table: Option<String>,
         /// Print `CREATE TABLE` for the facts table instead of the query.
         #[arg(long, conflicts_with = "rows")]
         schema: bool,
@@ -443,6 +447,7 @@ pub fn execute(cli: Cli) -> Outcome {
             facts_table,
             units_table,
             group_column,
+            previous_table,
             schema,
             rows,
             units,
@@ -457,6 +462,7 @@ pub fn execute(cli: Cli) -> Outcome {
                 facts_table,
                 units_table,
                 group_column,
+                previous_table,
             };
             let what = match (schema, rows.is_empty()) {
                 (true, _) => sql::What::Schema,

@@ -45,6 +45,10 @@ pub struct Options {
     /// The units table's ranking-group column (`group` in a units file), if units are ranked
     /// within groups.
     pub group_column: Option<String>,
+    /// Last year's scores, for prizes by improvement: a table with the query's own columns
+    /// (`unit`, `total` and one a section, by the section's name), such as last year's
+    /// result of the query.
+    pub previous_table: Option<String>,
 }
 
 impl Default for Options {
@@ -54,6 +58,7 @@ impl Default for Options {
             facts_table: "facts".into(),
             units_table: None,
             group_column: None,
+            previous_table: None,
         }
     }
 }

@@ -293,9 +293,15 @@ fn outcome(g: &mut Gen) {
         last = grade_step(g, gi, grade, &last);
     }
     let grade_col = format!("gr{}", p.grades.len());
-    // Prizes by rank, in the policy's order.
+    // Prizes in the policy's order (each section's in section order).
+    let labels = labels(p);
+    let decimal = match g.options.dialect {
+        Dialect::Postgres => "NUMERIC",
+        Dialect::DuckDb => "DECIMAL(38, 10)",
+    };
     let mut prizes = Vec::new();
     let mut prize_cols = Vec::new();
+    let mut improved = Vec::new();
     for (pi, prize) in p.prizes.iter().enumerate() {
         match &prize.to {
             PrizeTo::Top { count, section } => {
@@ -315,17 +321,68 @@ fn outcome(g: &mut Gen) {
                     text(&prize.name)
                 ));
             }
-            PrizeTo::MostImproved { .. } => g.cannot(
-                &prize.clause,
-                prize.span.start_line,
-                "a prize by improvement needs last year's results, which the query does not read",
-            ),
+            PrizeTo::MostImproved { each_section } => {
+                if g.options.previous_table.is_none() {
+                    g.cannot(
+                        &prize.clause,
+                        prize.span.start_line,
+                        "a prize by improvement needs last year's scores: give them with `--previous-table NAME` (last year's result of the query)",
+                    );
+                    continue;
+                }
+                // (gain, prize name) of each part: the total, or every section.
+                let parts: Vec<(String, String)> = if *each_section {
+                    p.sections
+                        .iter()
+                        .enumerate()
+                        .map(|(si, s)| {
+                            let before = labels.sections.get(si).cloned().unwrap_or_default();
+                            (
+                                format!("{last}.s{si} - CAST(prev.{before} AS {decimal})"),
+                                format!("{}（{}）", prize.name, s.name),
+                            )
+                        })
+                        .collect()
+                } else {
+                    vec![(
+                        format!("{last}.total - CAST(prev.\"total\" AS {decimal})"),
+                        prize.name.clone(),
+                    )]
+                };
+                for (part, (gain, name)) in parts.into_iter().enumerate() {
+                    let col = format!("gain{pi}_{part}");
+                    improved.push(format!("{gain} AS {col}"));
+                    // The most improved of the group, if it improved; a unit missing from last
+                    // year's scores has no gain.
+                    prize_cols.push(format!(
+                        "({col} = MAX({col}) OVER (PARTITION BY grp) AND {col} > 0) AS prize{pi}_{part}"
+                    ));
+                    prizes.push(format!(
+                        "CASE WHEN prize{pi}_{part} THEN {} END",
+                        text(&name)
+                    ));
+                }
+            }
+        }
+    }
+    if !improved.is_empty() {
+        if let Some(t) = &g.options.previous_table {
+            g.cte(
+                "improved",
+                "each unit's gain against last year's scores (NULL: not in them)",
+                format!(
+                    "SELECT {last}.*,\n  {}\nFROM {last}\nLEFT JOIN {} AS prev ON prev.unit = {last}.unit",
+                    improved.join(",\n  "),
+                    super::table_name(t)
+                ),
+            );
+            last = "improved".into();
         }
     }
     if !prize_cols.is_empty() {
         g.cte(
             "prized",
-            "prizes by rank: ties share them",
+            "prizes: by rank, ties sharing them; by improvement, to the group's largest gain",
             format!("SELECT *,\n  {}\nFROM {last}", prize_cols.join(",\n  ")),
         );
         last = "prized".into();
@@ -336,15 +393,11 @@ fn outcome(g: &mut Gen) {
     }
     out.push("rank".into());
     out.push("total".into());
-    let mut labels = Labels::default();
-    for (si, s) in p.sections.iter().enumerate() {
-        out.push(format!("s{si} AS {}", labels.label(&s.name)));
-        for (ii, item) in s.items.iter().enumerate() {
-            if item.worth.is_some() {
-                out.push(format!(
-                    "i{si}_{ii} AS {}",
-                    labels.label(&format!("{} / {}", s.name, item.name))
-                ));
+    for (si, label) in labels.sections.iter().enumerate() {
+        out.push(format!("s{si} AS {label}"));
+        for (ii, item) in labels.items.get(si).into_iter().flatten().enumerate() {
+            if let Some(item) = item {
+                out.push(format!("i{si}_{ii} AS {item}"));
             }
         }
     }
@@ -435,13 +488,40 @@ fn grade_step(g: &mut Gen, gi: usize, grade: &ir::Grade, from: &str) -> String {
     step
 }
 
-/// Column names of the result, unique and short enough for PostgreSQL (63 bytes).
-#[derive(Default)]
+/// The result's column names of sections and of items with a worth (`section / item`),
+/// unique and short enough for PostgreSQL (63 bytes), as SQL identifiers.
 struct Labels {
+    sections: Vec<String>,
+    items: Vec<Vec<Option<String>>>,
+}
+
+fn labels(p: &ir::Policy) -> Labels {
+    let mut taken = Taken::default();
+    let mut labels = Labels {
+        sections: Vec::new(),
+        items: Vec::new(),
+    };
+    for s in &p.sections {
+        labels.sections.push(taken.label(&s.name));
+        labels.items.push(
+            s.items
+                .iter()
+                .map(|i| {
+                    i.worth
+                        .map(|_| taken.label(&format!("{} / {}", s.name, i.name)))
+                })
+                .collect(),
+        );
+    }
+    labels
+}
+
+#[derive(Default)]
+struct Taken {
     taken: HashSet<String>,
 }
 
-impl Labels {
+impl Taken {
     fn label(&mut self, name: &str) -> String {
         let mut cut = name.to_string();
         if cut.len() > 60 {

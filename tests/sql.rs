@@ -1,0 +1,705 @@
+//! `kaohe sql` against the interpreter: every shipped policy over each of its cases, and
+//! random policies from the reference generator (`tests/reference/gen.rs`), scored by the
+//! generated query in DuckDB (its Python package) and in PostgreSQL (Debian's server, started
+//! on a socket in a temporary folder by `tests/sql/postgres.sh` and stopped after) must give
+//! every unit the interpreter's rank, total, section and item scores, grade and prizes, in
+//! the same order.
+//!
+//! `.ci/run` installs both. Elsewhere a missing one is said and its half skipped; with `CI`
+//! set, a missing one fails the test.
+
+mod reference;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use kaohe::eval::{self, Run};
+use kaohe::ir;
+use kaohe::results::Results;
+use kaohe::span::SourceMap;
+use kaohe::sql::{self, Dialect, Options};
+use reference::gen::{self, Rng};
+use rust_decimal::Decimal;
+
+/// Random policies compared in each database.
+const SEEDS: u64 = 300;
+
+/// One comparison: what the database is given, and what the interpreter scored.
+struct Case {
+    name: String,
+    policy: ir::Policy,
+    rows: String,
+    /// The units table (`unit` and `group` columns), when the query reads one.
+    units: Option<String>,
+    /// Units are ranked within the units table's `group` column.
+    groups: bool,
+    /// Last year's scores (kaohe's CSV), loaded as `previous_table`.
+    previous: Option<String>,
+    expected: Vec<Vec<String>>,
+}
+
+/// A number as both sides are compared: exact, without trailing zeros.
+fn normal(cell: &str) -> String {
+    match cell.parse::<Decimal>() {
+        Ok(d) => kaohe::report::number(d),
+        Err(_) => cell.to_string(),
+    }
+}
+
+/// The interpreter's results as the query's rows: unit, rank, total, sections (each followed
+/// by its items with a worth), grade, prizes.
+fn rows_of(policy: &ir::Policy, results: &Results, groups: bool) -> Vec<Vec<String>> {
+    results
+        .units
+        .iter()
+        .map(|u| {
+            let mut row = vec![u.unit.clone()];
+            if groups {
+                row.push(u.group.clone().unwrap_or_default());
+            }
+            row.push(u.rank.to_string());
+            row.push(kaohe::report::number(u.total));
+            for s in &u.sections {
+                row.push(kaohe::report::number(s.score));
+                for i in &s.items {
+                    if let Some(score) = i.score {
+                        row.push(kaohe::report::number(score));
+                    }
+                }
+            }
+            if !policy.grades.is_empty() {
+                row.push(u.grade.clone().unwrap_or_default());
+            }
+            if !policy.prizes.is_empty() {
+                row.push(u.prizes.join("；"));
+            }
+            row
+        })
+        .collect()
+}
+
+/// Compiles a policy's text.
+fn compiled(name: &str, text: &str) -> ir::Policy {
+    let mut sources = SourceMap::new();
+    let file = sources.add(name, text);
+    let checked = kaohe::compile(&sources, file);
+    match checked.policy {
+        Some(p) if !checked.diagnostics.iter().any(|d| d.is_error()) => p,
+        _ => panic!(
+            "{name} does not check:\n{}",
+            kaohe::diagnostic::render(&checked.diagnostics, &sources, false)
+        ),
+    }
+}
+
+/// The interpreter's scores and the validated rows as the facts table holds them.
+fn scored(
+    name: &str,
+    policy: &ir::Policy,
+    files: &[PathBuf],
+    units: Vec<String>,
+    groups: std::collections::HashMap<String, String>,
+    previous: Option<String>,
+) -> Case {
+    let mut sources = SourceMap::new();
+    let positions = units
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.clone(), i))
+        .collect();
+    let input = kaohe::facts::Input {
+        policy,
+        files,
+        units: Some(&positions),
+        keep_extra: false,
+        only_unit: None,
+        percents: kaohe::facts::Percents::Written,
+        sheet: None,
+    };
+    let mut problems = kaohe::facts::Problems::default();
+    let mut read = Vec::new();
+    kaohe::facts::read(&input, &mut sources, &mut problems, |r| read.push(r));
+    assert!(!problems.has_errors(), "{name}: the facts do not read");
+    let rows = sql::facts_csv(policy, &read).unwrap_or_else(|d| panic!("{name}: {}", d.message));
+    let has_groups = !groups.is_empty();
+    let units_csv = {
+        let mut t = String::from("unit,group\n");
+        for u in &units {
+            let g = groups.get(u).cloned().unwrap_or_default();
+            t.push_str(&format!(
+                "\"{}\",\"{}\"\n",
+                u.replace('"', "\"\""),
+                g.replace('"', "\"\"")
+            ));
+        }
+        t
+    };
+    let last_year = previous.as_ref().map(|csv| {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("previous.csv");
+        std::fs::write(&path, csv).expect("written");
+        kaohe::outcome::read_previous(&path, policy).expect("last year's scores")
+    });
+    let run = Run {
+        files,
+        units: Some(units),
+        groups,
+        previous: last_year.as_ref(),
+        threads: Some(1),
+        ..Run::default()
+    };
+    let results = eval::score(policy, &run, &mut sources)
+        .results
+        .unwrap_or_else(|| panic!("{name}: the interpreter did not score"));
+    Case {
+        name: name.to_string(),
+        policy: policy.clone(),
+        rows,
+        units: Some(units_csv),
+        groups: has_groups,
+        previous,
+        expected: rows_of(policy, &results, has_groups),
+    }
+}
+
+/// Every shipped policy over each of its cases' fact files.
+fn shipped() -> Vec<Case> {
+    let mut cases = Vec::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("policies/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let mut policies: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("a policy folder")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "policy"))
+            .collect();
+        policies.sort();
+        for path in policies {
+            let text = std::fs::read_to_string(&path).expect("the policy");
+            let policy = compiled(&path.display().to_string(), &text);
+            let zh = path.to_string_lossy().ends_with(".zh.policy");
+            let cases_dir = dir.join(if zh { "cases.zh" } else { "cases" });
+            let Ok(entries) = std::fs::read_dir(&cases_dir) else {
+                continue;
+            };
+            let mut case_dirs: Vec<PathBuf> =
+                entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            case_dirs.sort();
+            for case in case_dirs {
+                let mut files: Vec<PathBuf> = std::fs::read_dir(&case)
+                    .expect("a case")
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| {
+                        let n = p
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        (n.ends_with(".csv") || n.ends_with(".jsonl") || n.ends_with(".xlsx"))
+                            && n != "units.csv"
+                            && !n.starts_with("previous")
+                    })
+                    .collect();
+                files.sort();
+                let units_file = [case.join("units.csv"), dir.join("units.csv")]
+                    .into_iter()
+                    .find(|p| p.exists());
+                let units = match &units_file {
+                    Some(f) => kaohe::facts::read_units_file(f).expect("the units"),
+                    None => policy.units.clone(),
+                };
+                let groups = match &units_file {
+                    Some(f) => kaohe::facts::read_unit_groups(f).expect("the groups"),
+                    None => Default::default(),
+                };
+                let name = format!(
+                    "{} {}",
+                    path.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    case.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                );
+                // Last year's scores, where the policy gives prizes by improvement.
+                let previous = std::fs::read_dir(&dir)
+                    .expect("the policy folder")
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .find(|p| {
+                        p.file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with("previous"))
+                    })
+                    .map(|p| std::fs::read_to_string(p).expect("last year's scores"));
+                cases.push(scored(&name, &policy, &files, units, groups, previous));
+            }
+        }
+    }
+    cases
+}
+
+/// Random policies and facts, with last year's scores where they give prizes by improvement.
+fn random(dir: &Path) -> Vec<Case> {
+    (0..SEEDS)
+        .map(|seed| {
+            let mut rng = Rng::new(seed);
+            let model = gen::model(&mut rng);
+            let rows = gen::rows(&mut rng, &model);
+            let text = gen::policy_text(&model);
+            let policy = compiled("random.policy", &text);
+            let file = dir.join(format!("random-{seed}.csv"));
+            std::fs::write(&file, gen::csv_text(&model, &rows)).expect("written");
+            let units = policy.units.clone();
+            let previous = gen::previous_csv(&model);
+            scored(
+                &format!("seed {seed}"),
+                &policy,
+                &[file],
+                units,
+                Default::default(),
+                previous,
+            )
+        })
+        .collect()
+}
+
+/// Whether a tool is here; with `CI` set, its absence fails the test.
+fn present(what: &str, here: bool) -> bool {
+    if !here {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{what} is needed on CI (.ci/run installs it)"
+        );
+        eprintln!("skipped: {what} is not installed here");
+    }
+    here
+}
+
+/// Writes each case's files for `dialect` into `root/NAME`; the folders, in order.
+fn write_cases(root: &Path, cases: &[Case], dialect: Dialect) -> Vec<PathBuf> {
+    cases
+        .iter()
+        .enumerate()
+        .map(|(k, case)| {
+            let dir = root.join(format!("c{k:04}"));
+            std::fs::create_dir_all(&dir).expect("a case folder");
+            let options = Options {
+                dialect,
+                units_table: Some("units_table".into()),
+                group_column: case.groups.then(|| "group".into()),
+                previous_table: case.previous.is_some().then(|| "previous_table".into()),
+                ..Options::default()
+            };
+            let query = sql::query(&case.policy, &options).unwrap_or_else(|d| {
+                panic!(
+                    "{}: {}",
+                    case.name,
+                    d.first().map_or("", |d| d.message.as_str())
+                )
+            });
+            let schema = sql::schema(&case.policy, dialect, "facts").expect("a schema");
+            std::fs::write(dir.join("query.sql"), query).expect("written");
+            std::fs::write(dir.join("schema.sql"), schema).expect("written");
+            std::fs::write(dir.join("rows.csv"), &case.rows).expect("written");
+            if let Some(u) = &case.units {
+                std::fs::write(dir.join("units.csv"), u).expect("written");
+            }
+            if let Some(p) = &case.previous {
+                std::fs::write(dir.join("previous.csv"), p).expect("written");
+            }
+            dir
+        })
+        .collect()
+}
+
+/// The query's rows of a case, read back from `out.csv`.
+fn result_of(dir: &Path) -> Result<Vec<Vec<String>>, String> {
+    if let Ok(e) = std::fs::read_to_string(dir.join("error.txt")) {
+        return Err(e);
+    }
+    let mut r = csv::ReaderBuilder::new()
+        .from_path(dir.join("out.csv"))
+        .map_err(|e| e.to_string())?;
+    r.records()
+        .map(|rec| {
+            rec.map(|rec| rec.iter().map(normal).collect())
+                .map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+fn compare(db: &str, cases: &[Case], dirs: &[PathBuf]) {
+    let mut failures = Vec::new();
+    for (case, dir) in cases.iter().zip(dirs) {
+        match result_of(dir) {
+            Ok(got) if got == case.expected => {}
+            Ok(got) => {
+                let first = case
+                    .expected
+                    .iter()
+                    .zip(&got)
+                    .find(|(a, b)| a != b)
+                    .map(|(a, b)| format!("interpreter {a:?}\n  {db} {b:?}"))
+                    .unwrap_or_else(|| {
+                        format!("{} rows against {}", case.expected.len(), got.len())
+                    });
+                failures.push(format!("{} ({}): {first}", case.name, dir.display()));
+            }
+            Err(e) => failures.push(format!("{} ({}): {e}", case.name, dir.display())),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases disagree in {db}:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+fn all_cases(dir: &Path) -> Vec<Case> {
+    let mut cases = shipped();
+    cases.extend(outcome_cases());
+    cases.extend(random(dir));
+    cases
+}
+
+/// The outcome fixtures (`tests/fixtures/outcome/`): ranking groups, grades with quotas and
+/// ties by a section, prizes by rank and by improvement.
+fn outcome_cases() -> Vec<Case> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/outcome");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("the outcome fixtures")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("err_"))
+        })
+        .collect();
+    dirs.sort();
+    let mut cases = Vec::new();
+    for dir in dirs {
+        for name in ["case.policy", "case.zh.policy"] {
+            let Ok(text) = std::fs::read_to_string(dir.join(name)) else {
+                continue;
+            };
+            let policy = compiled(name, &text);
+            let units_file = dir.join("units.csv");
+            let units = kaohe::facts::read_units_file(&units_file).expect("units");
+            let groups = kaohe::facts::read_unit_groups(&units_file).expect("groups");
+            // Last year's scores as the query reads them: unit, total and each section.
+            let previous = ["previous.csv", "previous.json"]
+                .iter()
+                .map(|f| dir.join(f))
+                .find(|p| p.exists())
+                .map(|p| {
+                    let prev = kaohe::outcome::read_previous(&p, &policy).expect("last year");
+                    let mut t = String::from("unit,total");
+                    for s in &policy.sections {
+                        t.push_str(&format!(",\"{}\"", s.name));
+                    }
+                    t.push('\n');
+                    let mut names: Vec<&String> = prev.units.keys().collect();
+                    names.sort();
+                    for u in names {
+                        let Some(p) = prev.units.get(u) else { continue };
+                        t.push_str(&format!("\"{u}\",{}", kaohe::report::number(p.total)));
+                        for s in &policy.sections {
+                            let v = p.sections.get(&s.name).map(|d| kaohe::report::number(*d));
+                            t.push_str(&format!(",{}", v.unwrap_or_default()));
+                        }
+                        t.push('\n');
+                    }
+                    t
+                });
+            let label = format!(
+                "{} {name}",
+                dir.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            );
+            cases.push(scored(
+                &label,
+                &policy,
+                &[dir.join("facts.csv")],
+                units,
+                groups,
+                previous,
+            ));
+        }
+    }
+    cases
+}
+
+#[test]
+fn duckdb_scores_as_the_interpreter() {
+    let here = Command::new("python3")
+        .args(["-c", "import duckdb"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !present("python3 with the duckdb package", here) {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let cases = all_cases(tmp.path());
+    let dirs = write_cases(&tmp.path().join("duckdb"), &cases, Dialect::DuckDb);
+    let clash = clash_case(&tmp.path().join("duckdb"), Dialect::DuckDb);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sql/duckdb_run.py");
+    let status = Command::new("python3")
+        .arg(script)
+        .arg(tmp.path().join("duckdb"))
+        .status()
+        .expect("python3 runs");
+    assert!(status.success(), "the DuckDB runner failed");
+    compare("DuckDB", &cases, &dirs);
+    let said = std::fs::read_to_string(clash.join("error.txt")).unwrap_or_default();
+    assert!(
+        said.contains("kaohe E048: rows of `rate`"),
+        "DuckDB scored a clash: {said}"
+    );
+}
+
+/// Two values of a measure on one date (`tests/fixtures/sql/clash/`): written as a case
+/// folder `zclash` of `root`, whose query must stop with E048.
+fn clash_case(root: &Path, dialect: Dialect) -> PathBuf {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sql/clash");
+    let text = std::fs::read_to_string(base.join("policy.policy")).expect("the fixture");
+    let policy = compiled("clash.policy", &text);
+    let dir = root.join("zclash");
+    std::fs::create_dir_all(&dir).expect("a case folder");
+    let query = sql::query(
+        &policy,
+        &Options {
+            dialect,
+            ..Options::default()
+        },
+    )
+    .expect("a query");
+    std::fs::write(dir.join("query.sql"), query).expect("written");
+    let schema = sql::schema(&policy, dialect, "facts").expect("a schema");
+    std::fs::write(dir.join("schema.sql"), schema).expect("written");
+    // The rows as `--rows` writes them: the reader lets both through, the clash is the
+    // evaluator's to find (and the query's).
+    let out = Command::new(env!("CARGO_BIN_EXE_kaohe"))
+        .arg("sql")
+        .arg(base.join("policy.policy"))
+        .arg("--rows")
+        .arg(base.join("facts.csv"))
+        .output()
+        .expect("kaohe runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(dir.join("rows.csv"), out.stdout).expect("written");
+    dir
+}
+
+/// A PostgreSQL server for the length of a test.
+struct Postgres {
+    dir: PathBuf,
+    script: PathBuf,
+}
+
+impl Postgres {
+    fn start() -> Option<Postgres> {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sql/postgres.sh");
+        let dir = std::env::temp_dir().join(format!("kaohe-pg-{}", std::process::id()));
+        let out = Command::new("bash")
+            .arg(&script)
+            .arg("start")
+            .arg(&dir)
+            .output()
+            .ok()?;
+        if !out.status.success() {
+            eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+            return None;
+        }
+        Some(Postgres { dir, script })
+    }
+
+    /// Runs a psql script; its standard error when it fails.
+    fn psql(&self, script: &Path) -> Result<(), String> {
+        let out = Command::new("psql")
+            .arg("-h")
+            .arg(self.dir.join("sock"))
+            .args([
+                "-U",
+                "postgres",
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "--csv",
+                "-f",
+            ])
+            .arg(script)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(&self.script)
+            .arg("stop")
+            .arg(&self.dir)
+            .status();
+    }
+}
+
+/// A psql script loading each case into a schema of its own and writing its result.
+fn psql_script(dirs: &[PathBuf]) -> String {
+    let mut s = String::new();
+    for dir in dirs {
+        let read = |f: &str| std::fs::read_to_string(dir.join(f)).expect("a case file");
+        // A schema a case, named after its folder.
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "CREATE SCHEMA {name}; SET search_path TO {name};\n"
+        ));
+        s.push_str(&read("schema.sql"));
+        s.push_str(&format!(
+            "\\copy facts FROM '{}' WITH (FORMAT csv, HEADER true)\n",
+            dir.join("rows.csv").display()
+        ));
+        if dir.join("units.csv").exists() {
+            s.push_str("CREATE TABLE units_table (\"unit\" TEXT, \"group\" TEXT);\n");
+            s.push_str(&format!(
+                "\\copy units_table FROM '{}' WITH (FORMAT csv, HEADER true)\n",
+                dir.join("units.csv").display()
+            ));
+        }
+        if let Ok(previous) = std::fs::read_to_string(dir.join("previous.csv")) {
+            let header = previous
+                .trim_start_matches('\u{feff}')
+                .lines()
+                .next()
+                .unwrap_or_default();
+            let columns: Vec<String> = header
+                .split(',')
+                .map(|c| format!("\"{}\" TEXT", c.trim_matches('"').replace('"', "\"\"")))
+                .collect();
+            s.push_str(&format!(
+                "CREATE TABLE previous_table ({});\n",
+                columns.join(", ")
+            ));
+            s.push_str(&format!(
+                "\\copy previous_table FROM '{}' WITH (FORMAT csv, HEADER true)\n",
+                dir.join("previous.csv").display()
+            ));
+        }
+        s.push_str(&format!("\\o {}\n", dir.join("out.csv").display()));
+        s.push_str(&read("query.sql"));
+        s.push_str("\\o\n");
+    }
+    s
+}
+
+#[test]
+fn postgres_scores_as_the_interpreter() {
+    let here = Command::new("psql")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !present("PostgreSQL (psql and the server)", here) {
+        return;
+    }
+    let Some(pg) = Postgres::start() else {
+        present("a PostgreSQL server that starts", false);
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let cases = all_cases(tmp.path());
+    let dirs = write_cases(&tmp.path().join("postgres"), &cases, Dialect::Postgres);
+    let script = tmp.path().join("all.sql");
+    std::fs::write(&script, psql_script(&dirs)).expect("written");
+    pg.psql(&script)
+        .unwrap_or_else(|e| panic!("psql failed: {e}"));
+    compare("PostgreSQL", &cases, &dirs);
+    let clash = clash_case(&tmp.path().join("postgres"), Dialect::Postgres);
+    let script = tmp.path().join("clash.sql");
+    std::fs::write(&script, psql_script(&[clash])).expect("written");
+    match pg.psql(&script) {
+        Ok(()) => panic!("PostgreSQL scored a clash"),
+        Err(e) => assert!(e.contains("kaohe E048: rows of `rate`"), "{e}"),
+    }
+}
+
+fn kaohe_sql(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kaohe"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("sql")
+        .args(args)
+        .output()
+        .expect("kaohe runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The query a reviewer reads: the example policy, in both dialects, and its facts table.
+#[test]
+fn the_example_query() {
+    for dialect in ["duckdb", "postgres"] {
+        let (ok, query, err) =
+            kaohe_sql(&["policies/example/example.policy", "--dialect", dialect]);
+        assert!(ok, "{err}");
+        insta::assert_snapshot!(format!("example_{dialect}"), query);
+        let (ok, schema, err) = kaohe_sql(&[
+            "policies/example/example.policy",
+            "--dialect",
+            dialect,
+            "--schema",
+        ]);
+        assert!(ok, "{err}");
+        insta::assert_snapshot!(format!("example_{dialect}_schema"), schema);
+    }
+}
+
+/// A prize by improvement without last year's scores is an error naming the clause (E080),
+/// never a query that leaves the prize out.
+#[test]
+fn a_prize_by_improvement_needs_last_years_scores() {
+    let policy = "policies/changzhou-affairs/changzhou-affairs.policy";
+    let (ok, out, err) = kaohe_sql(&[policy, "--color", "never"]);
+    assert!(!ok && out.is_empty());
+    insta::assert_snapshot!(err);
+    let (ok, query, err) = kaohe_sql(&[policy, "--previous-table", "scores_2018"]);
+    assert!(ok, "{err}");
+    assert!(query.contains("LEFT JOIN scores_2018 AS prev"));
+}
+
+/// `--rows` validates as `kaohe run` does: a bad row is reported and nothing is written.
+#[test]
+fn rows_are_validated() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let facts = tmp.path().join("facts.csv");
+    std::fs::write(&facts, "unit,fact,date,persons\n办公室,late,2021-13-01,1\n").expect("written");
+    let facts = facts.display().to_string();
+    let (ok, out, err) = kaohe_sql(&[
+        "policies/example/example.policy",
+        "--color",
+        "never",
+        "--rows",
+        &facts,
+    ]);
+    assert!(!ok && out.is_empty(), "{out}");
+    assert!(err.contains("2021-13-01"), "{err}");
+    assert!(err.contains("no rows were written"), "{err}");
+}
