@@ -1,4 +1,5 @@
-//! `kaohe sql` against the interpreter: every shipped policy over each of its cases, and
+//! `kaohe sql` against the interpreter: every shipped policy over each of its cases, the
+//! outcome fixtures, the benchmark's policy over a year from its generator, and
 //! random policies from the reference generator (`tests/reference/gen.rs`), scored by the
 //! generated query in DuckDB (its Python package) and in PostgreSQL (Debian's server, started
 //! on a socket in a temporary folder by `tests/sql/postgres.sh` and stopped after) must give
@@ -363,8 +364,36 @@ fn compare(db: &str, cases: &[Case], dirs: &[PathBuf]) {
 fn all_cases(dir: &Path) -> Vec<Case> {
     let mut cases = shipped();
     cases.extend(outcome_cases());
+    cases.push(bench_case(dir));
     cases.extend(random(dir));
     cases
+}
+
+/// The benchmark's policy over a small year from its generator (`benches/gen.py`): busy
+/// units at their caps, a quiet tail, keyed complaints and a re-reported survey.
+fn bench_case(dir: &Path) -> Case {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = dir.join("bench");
+    let status = Command::new("python3")
+        .arg(root.join("benches/gen.py"))
+        .args(["--rows", "20000", "--units", "300", "--out"])
+        .arg(&out)
+        .status()
+        .expect("python3 runs benches/gen.py");
+    assert!(status.success(), "benches/gen.py failed");
+    let path = root.join("benches/policy/bench.policy");
+    let text = std::fs::read_to_string(&path).expect("the benchmark policy");
+    let policy = compiled("bench.policy", &text);
+    let units_file = out.join("units.csv");
+    let units = kaohe::facts::read_units_file(&units_file).expect("the units");
+    scored(
+        "bench.policy 20000 rows",
+        &policy,
+        &[out.join("facts.csv")],
+        units,
+        Default::default(),
+        None,
+    )
 }
 
 /// The outcome fixtures (`tests/fixtures/outcome/`): ranking groups, grades with quotas and
