@@ -149,8 +149,8 @@ pub enum Command {
         /// The database the query is for.
         #[arg(long, value_enum, default_value_t = SqlDialect::Duckdb)]
         dialect: SqlDialect,
-        /// The facts table (long format: unit, fact, date, persons, days, count, value,
-        /// note and the declared fields).
+        /// The facts table (long format: unit, fact, date, count, value, note and a column
+        /// a declared field; `--schema` prints it).
         #[arg(long, default_value = "facts")]
         facts_table: String,
         /// A table of the assessed units (a `unit` column); by default the policy's `units`,

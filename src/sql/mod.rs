@@ -128,7 +128,7 @@ impl<'p> Gen<'p> {
         );
         let _ = writeln!(
             self.head,
-            "-- facts: {} (unit, fact, date, persons, days, count, value, note and the declared fields; `kaohe sql --schema`)",
+            "-- facts: {} (unit, fact, date, count, value, note and a column a declared field: `kaohe sql --schema`)",
             self.facts()
         );
         let _ = writeln!(

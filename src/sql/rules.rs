@@ -156,10 +156,18 @@ fn columns(decl: &ir::Fact) -> String {
 
 /// `f{i}`: the rows of a fact that count. An event's rows with `count` 0 record nothing;
 /// discretionary points are every row; a measure's or flag's row in force is the latest-dated
-/// of a unit (and key), and two rows that cannot be ordered stop the query (E048).
+/// of a unit (and key), and two rows that cannot be ordered stop the query (E048). A row
+/// dated in another year belongs to that year's assessment: a table holding several years
+/// gives the query only the policy's.
 fn fact_rows(g: &mut Gen, i: usize, decl: &ir::Fact) {
     let facts = g.facts();
-    let name = text(&decl.name);
+    let name = match g.policy.year {
+        Some(y) => format!(
+            "{} AND (\"date\" IS NULL OR \"date\" BETWEEN DATE '{y:04}-01-01' AND DATE '{y:04}-12-31')",
+            text(&decl.name)
+        ),
+        None => text(&decl.name),
+    };
     let cols = columns(decl);
     let (body, what) = match &decl.shape {
         Shape::Event => (
