@@ -71,9 +71,43 @@ pub(crate) type At = (usize, u64);
 /// Two rows of one state that clash: where each is, in reading order.
 pub(crate) type ClashAt = (Clash, At, At);
 
-/// Keeps the row in force of `slot` given another row: the later date wins; two
-/// rows of one date agree or clash; a row without a date can only stand alone.
-fn keep_latest(slot: &mut Option<Reported>, new: Reported) -> Option<ClashAt> {
+/// The superseded rows of a unit's state, by key and date: their value and the first row of
+/// it. Every dated row not in force is here, so two of one date with different values clash
+/// whatever order they are read in (LANGUAGE.md §2); a date holds one entry, so this grows
+/// with the days of the year a state was reported on, not with its rows.
+pub(crate) type Past = BTreeMap<(Option<String>, NaiveDate), (Decimal, At)>;
+
+/// Records a dated row that is not (or no longer) in force; a row of that date with another
+/// value already there is a clash.
+fn supersede(
+    past: &mut Past,
+    key: Option<&str>,
+    date: NaiveDate,
+    value: Decimal,
+    at: At,
+) -> Option<ClashAt> {
+    match past.get_mut(&(key.map(str::to_string), date)) {
+        Some((v, first)) if *v == value => {
+            *first = (*first).min(at);
+            None
+        }
+        Some((_, first)) => Some((Clash::SameDate(date), (*first).min(at), (*first).max(at))),
+        None => {
+            past.insert((key.map(str::to_string), date), (value, at));
+            None
+        }
+    }
+}
+
+/// Keeps the row in force of `slot` given another row: the later date wins and the earlier
+/// goes to `past`; two rows of one date agree or clash; a row without a date can only stand
+/// alone.
+fn keep_latest(
+    slot: &mut Option<Reported>,
+    past: &mut Option<Box<Past>>,
+    key: Option<&str>,
+    new: Reported,
+) -> Option<ClashAt> {
     let Some(old) = slot.as_ref() else {
         *slot = Some(new);
         return None;
@@ -85,10 +119,17 @@ fn keep_latest(slot: &mut Option<Reported>, new: Reported) -> Option<ClashAt> {
     };
     match (old.row.date, new.row.date) {
         (Some(a), Some(b)) if b > a => {
+            let (value, at) = (old.value, old.at());
             *slot = Some(new);
-            None
+            supersede(past.get_or_insert_with(Default::default), key, a, value, at)
         }
-        (Some(a), Some(b)) if b < a => None,
+        (Some(a), Some(b)) if b < a => supersede(
+            past.get_or_insert_with(Default::default),
+            key,
+            b,
+            new.value,
+            new.at(),
+        ),
         (Some(_), Some(_)) if old.value == new.value => {
             // The same value twice on one day: one of them stands, the same whatever the order read.
             if new.at() < old.at() {
@@ -115,6 +156,8 @@ pub(crate) struct FactAgg {
     pub value: Option<Reported>,
     /// A keyed measure's rows in force, by key.
     pub keyed: BTreeMap<String, Reported>,
+    /// A state's dated rows no longer in force, once there is one.
+    pub past: Option<Box<Past>>,
     /// The sum of discretionary points.
     pub points: Decimal,
     /// Discretionary-points entries by (date, value): two equal ones may be one entry made twice.
@@ -140,10 +183,10 @@ impl FactAgg {
     /// Records a state's row; returns the clash if it cannot stand beside the row in force.
     pub fn report(&mut self, key: Option<&str>, new: Reported) -> Option<ClashAt> {
         match key {
-            None => keep_latest(&mut self.value, new),
+            None => keep_latest(&mut self.value, &mut self.past, None, new),
             Some(k) => {
                 let mut slot = self.keyed.remove(k);
-                let clash = keep_latest(&mut slot, new);
+                let clash = keep_latest(&mut slot, &mut self.past, Some(k), new);
                 if let Some(r) = slot {
                     self.keyed.insert(k.to_string(), r);
                 }
@@ -210,10 +253,16 @@ impl FactAgg {
             }
         }
         if let Some(v) = other.value {
-            clashes.extend(keep_latest(&mut self.value, v));
+            clashes.extend(keep_latest(&mut self.value, &mut self.past, None, v));
         }
         for (k, v) in other.keyed {
             clashes.extend(self.report(Some(&k), v));
+        }
+        // Each of the other chunk's superseded rows is older than its row in force, so older
+        // than the row in force now: it joins the superseded rows.
+        for ((key, date), (value, at)) in other.past.into_iter().flat_map(|p| *p) {
+            let past = self.past.get_or_insert_with(Default::default);
+            clashes.extend(supersede(past, key.as_deref(), date, value, at));
         }
         for ((date, value), at) in other.entries {
             if let Some(first) = self.entry(date, value, at) {

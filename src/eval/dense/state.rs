@@ -16,6 +16,7 @@ use crate::eval::aggregate::Overflow;
 use crate::eval::cond::{self, Env, Val};
 use crate::facts::scan::{Bail, Cell, Typed};
 use crate::ir;
+use rustc_hash::FxHashMap;
 
 /// A latest-dated state: its date and value.
 pub(super) type Reported = Option<(Option<NaiveDate>, Decimal)>;
@@ -99,17 +100,49 @@ impl Kept {
     }
 }
 
-/// Keeps the rows in force of one state given another row: per key, the later date wins; two
-/// rows of one date agree (the first read stands) or clash, and a row without a date stands
-/// alone — the general evaluator's `keep_latest`; a clash is its E048.
-fn keep_kept(list: &mut Vec<Kept>, new: Kept) -> Result<(), Bail> {
+/// The superseded rows of states, by slot (and key) and date: their value. Every dated row
+/// not in force is here, so two of one date with different values clash whatever order they
+/// come in, as in the general evaluator; a date holds one entry.
+pub(super) type Past<K> = FxHashMap<(K, NaiveDate), Decimal>;
+
+/// Records a dated row that is not (or no longer) in force; another value on that date is a
+/// clash (the general evaluator reports it).
+fn supersede<K: Eq + std::hash::Hash>(
+    past: &mut Past<K>,
+    key: K,
+    date: NaiveDate,
+    value: Decimal,
+) -> Result<(), Bail> {
+    match past.entry((key, date)) {
+        std::collections::hash_map::Entry::Occupied(e) if *e.get() != value => Err(Bail),
+        std::collections::hash_map::Entry::Occupied(_) => Ok(()),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(value);
+            Ok(())
+        }
+    }
+}
+
+/// Keeps the rows in force of one state given another row: per key, the later date wins and
+/// the earlier goes to `past`; two rows of one date agree (the first read stands) or clash,
+/// and a row without a date stands alone — the general evaluator's `keep_latest`; a clash is
+/// its E048.
+fn keep_kept(
+    list: &mut Vec<Kept>,
+    past: &mut Past<(usize, Option<String>)>,
+    slot: usize,
+    new: Kept,
+) -> Result<(), Bail> {
     let Some(old) = list.iter_mut().find(|k| k.key == new.key) else {
         list.push(new);
         return Ok(());
     };
     match (old.date, new.date) {
-        (Some(a), Some(b)) if b > a => *old = new,
-        (Some(a), Some(b)) if b < a => {}
+        (Some(a), Some(b)) if b > a => {
+            supersede(past, (slot, old.key.clone()), a, old.value)?;
+            *old = new;
+        }
+        (Some(a), Some(b)) if b < a => supersede(past, (slot, new.key), b, new.value)?,
         (Some(_), Some(_)) if old.value == new.value => {
             if (new.file, new.line) < (old.file, old.line) {
                 *old = new;
@@ -130,8 +163,12 @@ pub(super) struct State {
     pub keys: Vec<Vec<u8>>,
     pub months: Vec<Option<Box<[Decimal; 12]>>>,
     pub states: Vec<Reported>,
+    /// The superseded rows of `states`, by slot.
+    pub past: Past<usize>,
     pub entries: Vec<Vec<(Option<NaiveDate>, Decimal)>>,
     pub kept: Vec<Vec<Kept>>,
+    /// The superseded rows of `kept`, by slot and key.
+    pub past_kept: Past<(usize, Option<String>)>,
     /// For each key slot, the distinct amounts its entries point at.
     pub amounts: Vec<Vec<Decimal>>,
     pub overflow: Overflow,
@@ -147,8 +184,10 @@ impl State {
             keys: vec![Vec::new(); units * n.keys],
             months: vec![None; units * n.months],
             states: vec![None; units * n.states],
+            past: Past::default(),
             entries: vec![Vec::new(); units * n.entries],
             kept: vec![Vec::new(); units * n.kept],
+            past_kept: Past::default(),
             amounts: vec![Vec::new(); n.keys],
             overflow: Overflow::default(),
         }
@@ -296,13 +335,15 @@ impl State {
                 }
                 Op::State { state } => {
                     let value = row.value.ok_or(Bail)?;
-                    let slot = self.states.get_mut(u * n.states + state).ok_or(Bail)?;
-                    keep_latest(slot, (row.date, value))?;
+                    let index = u * n.states + state;
+                    let slot = self.states.get_mut(index).ok_or(Bail)?;
+                    keep_latest(slot, &mut self.past, index, (row.date, value))?;
                 }
                 Op::Kept { kept } => {
                     let row = Kept::of(row, decl)?;
-                    let list = self.kept.get_mut(u * n.kept + kept).ok_or(Bail)?;
-                    keep_kept(list, row)?;
+                    let index = u * n.kept + kept;
+                    let list = self.kept.get_mut(index).ok_or(Bail)?;
+                    keep_kept(list, &mut self.past_kept, index, row)?;
                 }
                 Op::Rule { filter, action, .. } => {
                     if filter.as_ref().is_some_and(|f| !passes(f, row, &env, plan)) {
@@ -480,15 +521,22 @@ impl State {
                 }
             }
         }
-        for (a, b) in self.states.iter_mut().zip(other.states) {
+        for (index, (a, b)) in self.states.iter_mut().zip(other.states).enumerate() {
             if let Some(new) = b {
-                keep_latest(a, new)?;
+                keep_latest(a, &mut self.past, index, new)?;
             }
         }
-        for (a, b) in self.kept.iter_mut().zip(other.kept) {
+        for (index, (a, b)) in self.kept.iter_mut().zip(other.kept).enumerate() {
             for k in b {
-                keep_kept(a, k)?;
+                keep_kept(a, &mut self.past_kept, index, k)?;
             }
+        }
+        // The other piece's superseded rows are older than what is in force now.
+        for ((index, date), value) in other.past {
+            supersede(&mut self.past, index, date, value)?;
+        }
+        for ((key, date), value) in other.past_kept {
+            supersede(&mut self.past_kept, key, date, value)?;
         }
         for (a, b) in self.entries.iter_mut().zip(other.entries) {
             for e in b {
@@ -576,11 +624,19 @@ fn passes(filter: &Filter, row: &Typed, env: &RowEnv, plan: &Plan) -> bool {
 
 /// A state's new row beside the one in force: the later date wins; one date, one value; a
 /// row without a date stands alone. Anything else is the general evaluator's E048.
-fn keep_latest(slot: &mut Reported, new: (Option<NaiveDate>, Decimal)) -> Result<(), Bail> {
+fn keep_latest(
+    slot: &mut Reported,
+    past: &mut Past<usize>,
+    index: usize,
+    new: (Option<NaiveDate>, Decimal),
+) -> Result<(), Bail> {
     match (*slot, new) {
         (None, _) => *slot = Some(new),
-        (Some((Some(a), _)), (Some(b), _)) if b > a => *slot = Some(new),
-        (Some((Some(a), _)), (Some(b), _)) if b < a => {}
+        (Some((Some(a), old)), (Some(b), _)) if b > a => {
+            supersede(past, index, a, old)?;
+            *slot = Some(new);
+        }
+        (Some((Some(a), _)), (Some(b), value)) if b < a => supersede(past, index, b, value)?,
         (Some((Some(_), old)), (Some(_), value)) if old == value => {}
         _ => return Err(Bail),
     }
