@@ -49,6 +49,16 @@ pub fn refuse_input(path: &Path, inputs: &[&Path]) -> Option<Diagnostic> {
 
 /// Writes `bytes` to `path`, refusing to write over any of `inputs`.
 pub fn write(path: &Path, bytes: &[u8], inputs: &[&Path]) -> Result<(), Diagnostic> {
+    write_with(path, inputs, |w| w.write_all(bytes))
+}
+
+/// Writes to `path` what `fill` writes, as it writes it (memory does not hold it all), as
+/// [`write`] does; when `fill` fails, a regular file is left as it was.
+pub fn write_with(
+    path: &Path,
+    inputs: &[&Path],
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Diagnostic> {
     if let Some(d) = refuse_input(path, inputs) {
         return Err(d);
     }
@@ -61,25 +71,29 @@ pub fn write(path: &Path, bytes: &[u8], inputs: &[&Path]) -> Result<(), Diagnost
     if let Ok(meta) = fs::metadata(path) {
         if !meta.is_file() && !meta.is_dir() {
             // A FIFO, a terminal, `/dev/stdout`: streamed, never replaced by a plain file.
-            let mut f = OpenOptions::new().write(true).open(path).map_err(fail)?;
-            return f.write_all(bytes).map_err(fail);
+            let f = OpenOptions::new().write(true).open(path).map_err(fail)?;
+            let mut w = std::io::BufWriter::new(f);
+            return fill(&mut w).and_then(|()| w.flush()).map_err(fail);
         }
     }
     // A symlink is written through: the file it points to is replaced, the link stays.
     let target = fs::canonicalize(path).unwrap_or_else(|_| resolve(path));
     match fs::metadata(&target) {
         Ok(meta) if links(&meta) > 1 => {
-            // Renaming would split the hard links into two files: rewrite in place.
+            // Renaming would split the hard links into two files: rewrite in place, once
+            // the whole text is there.
+            let mut bytes = Vec::new();
+            fill(&mut bytes).map_err(fail)?;
             let mut f = OpenOptions::new()
                 .write(true)
                 .truncate(true)
                 .open(&target)
                 .map_err(fail)?;
-            f.write_all(bytes).map_err(fail)?;
+            f.write_all(&bytes).map_err(fail)?;
             f.sync_all().map_err(fail)
         }
-        Ok(meta) => replace(&target, bytes, Some(&meta)).map_err(fail),
-        Err(_) => replace(&target, bytes, None).map_err(fail),
+        Ok(meta) => replace(&target, fill, Some(&meta)).map_err(fail),
+        Err(_) => replace(&target, fill, None).map_err(fail),
     }
 }
 
@@ -165,7 +179,11 @@ fn remove_stale_temporaries(dir: &Path, name: &str) {
     }
 }
 
-fn replace(target: &Path, bytes: &[u8], old: Option<&fs::Metadata>) -> std::io::Result<()> {
+fn replace(
+    target: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    old: Option<&fs::Metadata>,
+) -> std::io::Result<()> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -176,7 +194,7 @@ fn replace(target: &Path, bytes: &[u8], old: Option<&fs::Metadata>) -> std::io::
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     remove_stale_temporaries(&dir, &name);
-    let (tmp, mut file) = loop {
+    let (tmp, file) = loop {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let tmp = dir.join(format!(".{name}.kaohe-{}-{n}.tmp", std::process::id()));
         // A new file gets the mode the umask gives (0644 under the usual umask), as any file the user creates.
@@ -187,7 +205,10 @@ fn replace(target: &Path, bytes: &[u8], old: Option<&fs::Metadata>) -> std::io::
         }
     };
     let result = (|| {
-        file.write_all(bytes)?;
+        let mut w = std::io::BufWriter::new(&file);
+        fill(&mut w)?;
+        w.flush()?;
+        drop(w);
         if let Some(old) = old {
             keep_owner_and_mode(&file, old)?;
         }

@@ -786,3 +786,46 @@ fn rows_are_validated() {
     assert!(err.contains("2021-13-01"), "{err}");
     assert!(err.contains("no rows were written"), "{err}");
 }
+
+/// `--rows -o FILE` streams the rows to the file and replaces it only when every row is good;
+/// to standard output they come after a first reading has checked them all.
+#[test]
+fn rows_replace_a_file_only_when_all_are_good() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let out = tmp.path().join("rows.csv");
+    std::fs::write(&out, "last year's rows\n").expect("written");
+    let out_arg = out.display().to_string();
+    let long = tmp.path().join("long.csv");
+    std::fs::write(
+        &long,
+        "unit,fact,date,value\n机关党委,platform_points,2021-12-01,70.000000000001\n",
+    )
+    .expect("written");
+    let long_arg = long.display().to_string();
+    let policy = "policies/example/example.policy";
+    for args in [
+        vec![policy, "--rows", long_arg.as_str(), "-o", out_arg.as_str()],
+        vec![policy, "--rows", long_arg.as_str()],
+    ] {
+        let (ok, stdout, err) = kaohe_sql(&args);
+        assert!(!ok && stdout.is_empty(), "{args:?}: {stdout}");
+        assert!(
+            err.contains("has more than 10 digits after the point") && err.contains("long.csv:2"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&out).expect("still there"),
+            "last year's rows\n"
+        );
+    }
+    let good = "policies/example/facts/2021.csv";
+    let units = "policies/example/units.csv";
+    let (ok, stdout, err) = kaohe_sql(&[policy, "--rows", good, "--units", units]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = kaohe_sql(&[policy, "--rows", good, "--units", units, "-o", &out_arg]);
+    assert!(ok, "{err}");
+    let written = std::fs::read_to_string(&out).expect("written");
+    assert_eq!(written, stdout);
+    assert_eq!(written.lines().count(), 30, "{written}");
+    assert!(written.starts_with("unit,fact,date,count,value,note,"), "{written}");
+}

@@ -37,7 +37,6 @@ pub(super) fn sql(
     let Some(policy) = super::run::policy_of(path, &mut sources, ui, err)? else {
         return Ok(Outcome::Failure);
     };
-    let mut inputs: Vec<PathBuf> = vec![path.to_path_buf()];
     let text = match what {
         What::Query => crate::sql::query(&policy, options),
         What::Schema => {
@@ -49,26 +48,18 @@ pub(super) fn sql(
             percent,
         } => {
             let ui = ui.for_policy(&policy);
-            let read = rows(
-                &policy,
-                &files,
-                units.as_deref(),
-                percent,
-                &mut sources,
-                ui,
-                err,
-            )?;
-            inputs.extend(files);
-            inputs.extend(units);
-            match read {
-                Some(rows) => crate::sql::facts_csv(&policy, &rows).map_err(|d| vec![d]),
-                None => return Ok(Outcome::Failure),
-            }
+            let read = Rows::new(&policy, &files, units.as_deref(), percent);
+            return match read {
+                Ok(read) => read.write(path, output, &mut sources, ui, out, err),
+                Err(found) => {
+                    write!(err, "{}", super::render(&found, &sources, ui))?;
+                    Ok(Outcome::Failure)
+                }
+            };
         }
     };
-    let inputs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
     match text {
-        Ok(text) => super::run::emit(text.as_bytes(), output, &inputs, &sources, ui, out, err),
+        Ok(text) => super::run::emit(text.as_bytes(), output, &[path], &sources, ui, out, err),
         Err(problems) => {
             write!(err, "{}", super::render(&problems, &sources, ui))?;
             Ok(Outcome::Failure)
@@ -76,60 +67,152 @@ pub(super) fn sql(
     }
 }
 
-/// Every row of the fact files, validated as `kaohe run` validates them; `None` (said on
-/// `err`) when a file has errors.
-fn rows(
-    policy: &ir::Policy,
-    files: &[PathBuf],
-    units: Option<&Path>,
-    percent: PercentArg,
-    sources: &mut SourceMap,
-    ui: Ui,
-    err: &mut impl Write,
-) -> std::io::Result<Option<Vec<facts::Row>>> {
-    let units = match units {
-        Some(p) => match facts::read_units_file(p) {
-            Ok(u) => u,
-            Err(d) => {
-                write!(err, "{}", super::render(&[d], sources, ui))?;
-                return Ok(None);
+/// Fact files to write as the facts table's rows, validated as `kaohe run` validates them.
+struct Rows<'p> {
+    policy: &'p ir::Policy,
+    files: Vec<PathBuf>,
+    units_file: Option<PathBuf>,
+    positions: Option<HashMap<String, usize>>,
+    percents: facts::Percents,
+}
+
+/// Why writing the rows stopped.
+enum Stop {
+    /// A row that cannot be written (E080).
+    Row(Diagnostic),
+    /// The fact files have errors (in `Problems`).
+    Facts,
+}
+
+impl<'p> Rows<'p> {
+    fn new(
+        policy: &'p ir::Policy,
+        files: &[PathBuf],
+        units: Option<&Path>,
+        percent: PercentArg,
+    ) -> Result<Rows<'p>, Vec<Diagnostic>> {
+        let names = match units {
+            Some(p) => facts::read_units_file(p).map_err(|d| vec![d])?,
+            None => policy.units.clone(),
+        };
+        let positions = (!names.is_empty()).then(|| {
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, u)| (u.clone(), i))
+                .collect()
+        });
+        let mut found: Vec<Diagnostic> = Vec::new();
+        let files = facts::expand_folders(files, &mut found);
+        if found.iter().any(Diagnostic::is_error) {
+            return Err(found);
+        }
+        Ok(Rows {
+            policy,
+            files,
+            units_file: units.map(Path::to_path_buf),
+            positions,
+            percents: match percent {
+                PercentArg::Percent => facts::Percents::Written,
+                PercentArg::Fraction => facts::Percents::Fraction,
+            },
+        })
+    }
+
+    /// Reads every row and writes it to `to`; stops writing at the first row that cannot be
+    /// written. What the files' rows said is in `problems`.
+    fn pass(
+        &self,
+        sources: &mut SourceMap,
+        problems: &mut facts::Problems,
+        to: &mut dyn Write,
+    ) -> Result<(), Stop> {
+        let input = facts::Input {
+            policy: self.policy,
+            files: &self.files,
+            units: self.positions.as_ref(),
+            keep_extra: false,
+            only_unit: None,
+            percents: self.percents,
+            sheet: None,
+        };
+        let names = self.files.iter().map(|f| f.display().to_string()).collect();
+        let mut writer = crate::sql::RowsWriter::new(self.policy, to)
+            .map_err(Stop::Row)?
+            .files(names);
+        let mut stop = None;
+        facts::read(&input, sources, problems, |row| {
+            if stop.is_none() {
+                stop = writer.row(&row).err();
             }
-        },
-        None => policy.units.clone(),
-    };
-    let positions: HashMap<String, usize> = units
-        .iter()
-        .enumerate()
-        .map(|(i, u)| (u.clone(), i))
-        .collect();
-    let mut found: Vec<Diagnostic> = Vec::new();
-    let files = facts::expand_folders(files, &mut found);
-    if found.iter().any(Diagnostic::is_error) {
-        write!(err, "{}", super::render(&found, sources, ui))?;
-        return Ok(None);
+        });
+        if let Some(d) = stop {
+            return Err(Stop::Row(d));
+        }
+        if problems.has_errors() {
+            return Err(Stop::Facts);
+        }
+        writer.finish().map(|_| ()).map_err(Stop::Row)
     }
-    let input = facts::Input {
-        policy,
-        files: &files,
-        units: (!units.is_empty()).then_some(&positions),
-        keep_extra: false,
-        only_unit: None,
-        percents: match percent {
-            PercentArg::Percent => facts::Percents::Written,
-            PercentArg::Fraction => facts::Percents::Fraction,
-        },
-        sheet: None,
-    };
-    let mut problems = facts::Problems::default();
-    let mut rows = Vec::new();
-    facts::read(&input, sources, &mut problems, |row| rows.push(row));
-    write!(err, "{}", super::render(&problems.diagnostics, sources, ui))?;
-    if problems.has_errors() {
-        writeln!(
-            err,
-            "error: no rows were written: the fact files have errors"
-        )?;
-        return Ok(None);
+
+    /// Writes the rows to `output` (replaced only when every row is good), or to `out` after
+    /// a first reading that checks them, so that nothing is written from files with errors.
+    fn write(
+        &self,
+        policy_path: &Path,
+        output: Option<&Path>,
+        sources: &mut SourceMap,
+        ui: Ui,
+        out: &mut impl Write,
+        err: &mut impl Write,
+    ) -> std::io::Result<Outcome> {
+        let mut problems = facts::Problems::default();
+        let mut stop = None;
+        let written = match output {
+            Some(path) => {
+                let mut inputs: Vec<&Path> = vec![policy_path];
+                inputs.extend(self.files.iter().map(PathBuf::as_path));
+                inputs.extend(self.units_file.as_deref());
+                crate::output::write_with(path, &inputs, |w| {
+                    self.pass(sources, &mut problems, w).map_err(|s| {
+                        stop = Some(s);
+                        std::io::Error::other("stopped")
+                    })
+                })
+            }
+            None => match self.pass(sources, &mut problems, &mut std::io::sink()) {
+                Ok(()) => {
+                    let mut again = facts::Problems::default();
+                    let mut w = std::io::BufWriter::new(&mut *out);
+                    let pass = self.pass(sources, &mut again, &mut w);
+                    w.flush()?;
+                    stop = pass.err();
+                    Ok(())
+                }
+                Err(s) => {
+                    stop = Some(s);
+                    Ok(())
+                }
+            },
+        };
+        write!(err, "{}", super::render(&problems.diagnostics, sources, ui))?;
+        match (stop, written) {
+            (Some(Stop::Row(d)), _) => {
+                write!(err, "{}", super::render(&[d], sources, ui))?;
+                Ok(Outcome::Failure)
+            }
+            (Some(Stop::Facts), _) => {
+                writeln!(
+                    err,
+                    "error: no rows were written: the fact files have errors"
+                )?;
+                Ok(Outcome::Failure)
+            }
+            (None, Err(d)) => {
+                write!(err, "{}", super::render(&[d], sources, ui))?;
+                Ok(Outcome::Failure)
+            }
+            (None, Ok(())) => Ok(Outcome::Success),
+        }
     }
-    Ok(Some(rows))
 }

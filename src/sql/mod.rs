@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
-pub use rows::{facts_csv, schema};
+pub use rows::{facts_csv, schema, RowsWriter};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir;

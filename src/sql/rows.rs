@@ -94,33 +94,63 @@ pub fn schema(policy: &ir::Policy, dialect: Dialect, table: &str) -> Result<Stri
     ))
 }
 
-/// Validated rows as CSV in the facts table's columns (the header names them), for `COPY`.
-pub fn facts_csv(policy: &ir::Policy, rows: &[Row]) -> Result<String, Diagnostic> {
-    let cols = columns(policy)?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let io = |e: csv::Error| Diagnostic::error(Code::Io, format!("cannot write the rows: {e}"));
-    w.write_record(cols.iter().map(|(n, _)| n.as_str()))
-        .map_err(io)?;
-    for row in rows {
-        let Some(decl) = policy.facts.get(row.fact) else {
-            continue;
+/// Writes validated rows as CSV in the facts table's columns (the header names them), for
+/// `COPY`, one row at a time: memory does not grow with the rows.
+pub struct RowsWriter<'p, W: std::io::Write> {
+    policy: &'p ir::Policy,
+    cols: Vec<(String, Column)>,
+    out: csv::Writer<W>,
+    /// The fact files' names, by a row's `file`, for messages.
+    files: Vec<String>,
+}
+
+fn io(e: csv::Error) -> Diagnostic {
+    Diagnostic::error(Code::Io, format!("cannot write the rows: {e}"))
+}
+
+impl<'p, W: std::io::Write> RowsWriter<'p, W> {
+    /// A writer for the policy's facts table; writes the header.
+    pub fn new(policy: &'p ir::Policy, out: W) -> Result<Self, Diagnostic> {
+        let cols = columns(policy)?;
+        let mut out = csv::Writer::from_writer(out);
+        out.write_record(cols.iter().map(|(n, _)| n.as_str()))
+            .map_err(io)?;
+        Ok(RowsWriter {
+            policy,
+            cols,
+            out,
+            files: Vec::new(),
+        })
+    }
+
+    /// Names the fact files (in the order read) in messages about their rows.
+    pub fn files(mut self, names: Vec<String>) -> Self {
+        self.files = names;
+        self
+    }
+
+    /// Writes one row (a row of a fact the policy does not declare is left out).
+    pub fn row(&mut self, row: &Row) -> Result<(), Diagnostic> {
+        let Some(decl) = self.policy.facts.get(row.fact) else {
+            return Ok(());
         };
-        let mut record = Vec::with_capacity(cols.len());
-        for (name, _) in &cols {
+        let (row_at, decl_at) = ((row, self.files.as_slice()), decl);
+        let mut record = Vec::with_capacity(self.cols.len());
+        for (name, _) in &self.cols {
             let cell = match name.as_str() {
                 "unit" => row.unit.clone(),
                 "fact" => decl.name.clone(),
                 "date" => row.date.map(|d| d.to_string()).unwrap_or_default(),
-                "count" if decl.shape == ir::Shape::Event => number(row.count, row, decl)?,
+                "count" if decl.shape == ir::Shape::Event => number(row.count, row_at, decl_at)?,
                 "count" => String::new(),
                 "value" => match &row.value {
-                    Some(v) => value(v, row, decl)?,
+                    Some(v) => value(v, row_at, decl_at)?,
                     None => String::new(),
                 },
                 "note" => row.note.clone().unwrap_or_default(),
                 field => match decl.fields.iter().position(|f| f.name == field) {
                     Some(i) => match row.fields.get(i).and_then(Option::as_ref) {
-                        Some(v) => value(v, row, decl)?,
+                        Some(v) => value(v, row_at, decl_at)?,
                         None => String::new(),
                     },
                     None => String::new(),
@@ -128,13 +158,26 @@ pub fn facts_csv(policy: &ir::Policy, rows: &[Row]) -> Result<String, Diagnostic
             };
             record.push(cell);
         }
-        w.write_record(&record).map_err(io)?;
+        self.out.write_record(&record).map_err(io)
     }
-    let bytes = w.into_inner().map_err(|e| io(e.into_error().into()))?;
+
+    /// Flushes what is written and hands the output back.
+    pub fn finish(self) -> Result<W, Diagnostic> {
+        self.out.into_inner().map_err(|e| io(e.into_error().into()))
+    }
+}
+
+/// Validated rows as CSV in the facts table's columns (the header names them), for `COPY`.
+pub fn facts_csv(policy: &ir::Policy, rows: &[Row]) -> Result<String, Diagnostic> {
+    let mut w = RowsWriter::new(policy, Vec::new())?;
+    for row in rows {
+        w.row(row)?;
+    }
+    let bytes = w.finish()?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-fn value(v: &Value, row: &Row, decl: &ir::Fact) -> Result<String, Diagnostic> {
+fn value(v: &Value, row: (&Row, &[String]), decl: &ir::Fact) -> Result<String, Diagnostic> {
     Ok(match v {
         Value::Number(n) => number(*n, row, decl)?,
         Value::Bool(b) => if *b { "1" } else { "0" }.to_string(),
@@ -144,14 +187,22 @@ fn value(v: &Value, row: &Row, decl: &ir::Fact) -> Result<String, Diagnostic> {
 }
 
 /// A number as the table keeps it: refused when DuckDB's column would round it.
-fn number(n: Decimal, row: &Row, decl: &ir::Fact) -> Result<String, Diagnostic> {
+fn number(
+    n: Decimal,
+    (row, files): (&Row, &[String]),
+    decl: &ir::Fact,
+) -> Result<String, Diagnostic> {
     let n = n.normalize();
     if n.scale() > SCALE {
+        let at = match files.get(row.file) {
+            Some(f) => format!("{f}:{}", row.line),
+            None => format!("line {}", row.line),
+        };
         return Err(Diagnostic::error(
             Code::NotInSql,
             format!(
-                "`{n}` in a row of `{}` of `{}` (line {}) has more than {SCALE} digits after the point, more than the facts table keeps",
-                decl.name, row.unit, row.line
+                "`{n}` in a row of `{}` of `{}` ({at}) has more than {SCALE} digits after the point, more than the facts table keeps",
+                decl.name, row.unit
             ),
         )
         .with_help(format!("round the value to {SCALE} decimal places in the fact file")));
