@@ -197,6 +197,8 @@ codes! {
     TooLarge = "E079", "too many units for one run";
     /// A clause `kaohe sql` cannot write as a query that scores exactly as `kaohe run`.
     NotInSql = "E080", "not expressible in sql";
+    /// A `--facts` database table that cannot be read.
+    DatabaseFacts = "E081", "cannot read a database table";
 }
 
 impl Serialize for Code {

@@ -10,6 +10,8 @@
 //! set, a missing one fails the test.
 
 mod reference;
+#[path = "sql/server.rs"]
+mod server;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,6 +23,7 @@ use kaohe::span::SourceMap;
 use kaohe::sql::{self, Dialect, Options};
 use reference::gen::{self, Rng};
 use rust_decimal::Decimal;
+use server::Postgres;
 
 /// Random policies compared in each database.
 const SEEDS: u64 = 300;
@@ -582,65 +585,6 @@ fn clash_case(root: &Path, dialect: Dialect) -> PathBuf {
     dir
 }
 
-/// A PostgreSQL server for the length of a test.
-struct Postgres {
-    dir: PathBuf,
-    script: PathBuf,
-}
-
-impl Postgres {
-    fn start() -> Option<Postgres> {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sql/postgres.sh");
-        let dir = std::env::temp_dir().join(format!("kaohe-pg-{}", std::process::id()));
-        let out = Command::new("bash")
-            .arg(&script)
-            .arg("start")
-            .arg(&dir)
-            .output()
-            .ok()?;
-        if !out.status.success() {
-            eprintln!("{}", String::from_utf8_lossy(&out.stderr));
-            return None;
-        }
-        Some(Postgres { dir, script })
-    }
-
-    /// Runs a psql script; its standard error when it fails.
-    fn psql(&self, script: &Path) -> Result<(), String> {
-        let out = Command::new("psql")
-            .arg("-h")
-            .arg(self.dir.join("sock"))
-            .args([
-                "-U",
-                "postgres",
-                "-X",
-                "-q",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "--csv",
-                "-f",
-            ])
-            .arg(script)
-            .output()
-            .map_err(|e| e.to_string())?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).into_owned())
-        }
-    }
-}
-
-impl Drop for Postgres {
-    fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(&self.script)
-            .arg("stop")
-            .arg(&self.dir)
-            .status();
-    }
-}
-
 /// A psql script loading each case into a schema of its own and writing its result.
 fn psql_script(dirs: &[PathBuf]) -> String {
     let mut s = String::new();
@@ -827,5 +771,8 @@ fn rows_replace_a_file_only_when_all_are_good() {
     let written = std::fs::read_to_string(&out).expect("written");
     assert_eq!(written, stdout);
     assert_eq!(written.lines().count(), 30, "{written}");
-    assert!(written.starts_with("unit,fact,date,count,value,note,"), "{written}");
+    assert!(
+        written.starts_with("unit,fact,date,count,value,note,"),
+        "{written}"
+    );
 }

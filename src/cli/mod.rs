@@ -196,7 +196,9 @@ pub enum Command {
 #[derive(Debug, clap::Args)]
 pub struct FactArgs {
     /// Fact files (CSV, tab-separated, JSON Lines, .xlsx/.xls/.ods) or folders of them;
-    /// `--facts a.csv b.xlsx`, `--facts a.csv --facts b.csv`, `--facts 2021/`, `--facts -`.
+    /// `--facts a.csv b.xlsx`, `--facts a.csv --facts b.csv`, `--facts 2021/`, `--facts -`;
+    /// or a PostgreSQL table, `postgres://USER@HOST/DATABASE/TABLE` (built with
+    /// `--features postgres`; the password in `PGPASSWORD`).
     #[arg(long, required = true, num_args = 1.., action = clap::ArgAction::Append)]
     pub facts: Vec<PathBuf>,
     /// The assessed units: one a line, or a CSV with a `unit` column (overrides the policy's `units`).

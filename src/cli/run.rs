@@ -499,6 +499,8 @@ fn read_line(file: &facts::FileRead, chinese: bool) -> String {
         (facts::Format::Tsv, false) => ("tab-separated".to_string(), file.encoding),
         (facts::Format::Tsv, true) => ("制表符分隔".to_string(), file.encoding),
         (facts::Format::JsonLines, _) => ("JSON Lines".to_string(), file.encoding),
+        (facts::Format::Database, false) => ("PostgreSQL table".to_string(), None),
+        (facts::Format::Database, true) => ("PostgreSQL 表".to_string(), None),
         (facts::Format::Sheet, false) => (
             format!("spreadsheet, sheet `{}`", sheet.unwrap_or_default()),
             None,

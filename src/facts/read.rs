@@ -26,9 +26,26 @@ pub(super) fn read_file(
     sink: &mut impl FnMut(Row),
 ) -> Option<FileRead> {
     let name = path.display().to_string();
-    let (sheet, json) = kind_of(path);
+    let database = super::database::is_database(path);
+    let (sheet, json) = if database {
+        (false, false)
+    } else {
+        kind_of(path)
+    };
+    let mut keys = Vec::new();
     let (reader, encoding): (Box<dyn Read>, Option<Encoding>) = if sheet {
         (Box::new(std::io::empty()), None)
+    } else if database {
+        match super::database::open(&name) {
+            Ok(opened) => {
+                keys = opened.keys;
+                (opened.reader, Some(Encoding::Utf8))
+            }
+            Err(d) => {
+                problems.push(d);
+                return None;
+            }
+        }
     } else {
         match open_text(path) {
             Ok((r, e)) => (r, Some(e)),
@@ -49,6 +66,7 @@ pub(super) fn read_file(
         rows: 0,
         sheet: None,
         line_offset: 0,
+        keys,
     };
     let format = if sheet {
         super::sheet::read_sheet(path, &mut file, sink);
@@ -56,6 +74,10 @@ pub(super) fn read_file(
     } else if json {
         read_json_lines(reader, &mut file, sink);
         Format::JsonLines
+    } else if database {
+        let reader = BufReader::with_capacity(SNIFF, reader);
+        read_delimited(reader, b',', &mut file, sink);
+        Format::Database
     } else {
         read_csv(reader, &mut file, sink)
     };
@@ -109,6 +131,8 @@ pub enum Format {
     JsonLines,
     /// A spreadsheet (`.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods`).
     Sheet,
+    /// A PostgreSQL table (`postgres://…/TABLE`).
+    Database,
 }
 
 /// The text encoding a fact file was found in.
@@ -157,6 +181,8 @@ pub(super) struct FileContext<'a, 'b> {
     /// Lines before the text read, when it is a piece of the file (`split`): added to every
     /// line number, so rows and messages name the file's own lines.
     pub line_offset: u64,
+    /// A database table's primary-key columns: a message names a row by them, not its line.
+    pub keys: Vec<String>,
 }
 
 /// Opens a file as UTF-8 text, whatever its encoding: UTF-8 (its BOM dropped), UTF-16 LE or BE

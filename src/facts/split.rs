@@ -139,6 +139,7 @@ pub fn read_piece(
         sheet: None,
         // The reader numbers the header 1 and the piece's first line 2.
         line_offset: piece.first_line - 2,
+        keys: Vec::new(),
     };
     read_delimited(
         BufReader::with_capacity(1 << 20, lines),

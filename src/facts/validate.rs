@@ -533,9 +533,19 @@ impl<'p> Validator<'p> {
             return;
         }
         let (text, ranges) = cells.layout();
-        let snippet = file
-            .sources
-            .add_snippet(file.name, text.clone(), line as u32);
+        let snippet = if file.keys.is_empty() {
+            file.sources
+                .add_snippet(file.name, text.clone(), line as u32)
+        } else {
+            // A database row has no line: its primary key names it.
+            let key: Vec<String> = file
+                .keys
+                .iter()
+                .map(|k| format!("{k} = {}", cells.get(k).unwrap_or_default()))
+                .collect();
+            let name = format!("{} ({})", file.name, key.join(", "));
+            file.sources.add_snippet(name, text.clone(), 1)
+        };
         for p in problems {
             let (start, end) = p
                 .column
