@@ -33,15 +33,8 @@ trap 'tests/sql/postgres.sh stop "$pgdir/pg"' EXIT
 read -r -a pg <<<"$(tests/sql/postgres.sh start "$pgdir/pg")"
 psql=(psql "${pg[@]}" -v ON_ERROR_STOP=1 -q -X)
 
-# One run: prints "SECONDS KB", the command's own output thrown away.
-timed() {
-  local t
-  t=$(mktemp)
-  /usr/bin/time -f "%e %M" -o "$t" "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; cat "$t" >&2; exit 1; }
-  cat "$t"
-  rm -f "$t"
-}
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# shellcheck source=benches/timing.sh
+. benches/timing.sh
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(uname -r)"
 echo "kaohe $(git rev-parse --short HEAD 2>/dev/null || echo '?'), duckdb $(python3 -c 'import duckdb; print(duckdb.__version__)'), $("${psql[@]}" -At -c 'SHOW server_version'), $runs runs each"

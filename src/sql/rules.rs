@@ -154,6 +154,20 @@ fn columns(decl: &ir::Fact) -> String {
     c.join(", ")
 }
 
+/// The column of a field a rule names on its fact; `None` (E080, naming the rule) when the
+/// fact has no such field, which the checker already refused in a policy it compiled.
+fn rule_field(g: &mut Gen, rule: &ir::Rule, decl: &ir::Fact, name: &str) -> Option<String> {
+    let found = cond::field(decl, name).map(|(col, _)| col);
+    if found.is_none() {
+        g.cannot(
+            &rule.clause,
+            rule.span.start_line,
+            &format!("`{name}` is not a field of `{}`", decl.name),
+        );
+    }
+    found
+}
+
 /// `f{i}`: the rows of a fact that count. An event's rows with `count` 0 record nothing;
 /// discretionary points are every row; a measure's or flag's row in force is the latest-dated
 /// of a unit (and key), and two rows that cannot be ordered stop the query (E048). A row
@@ -387,12 +401,7 @@ fn count(
 ) {
     let filter_sql = filter.map(|c| cond::cond(c, &Scope::Row(decl)));
     if let [Per::Distinct(key)] = per {
-        let Some((col, _)) = cond::field(decl, key) else {
-            g.cannot(
-                &rule.clause,
-                rule.span.start_line,
-                &format!("`{key}` is not a field of `{}`", decl.name),
-            );
+        let Some(col) = rule_field(g, rule, decl, key) else {
             return;
         };
         let filter_sql = filter_sql
@@ -460,12 +469,7 @@ fn rows_sum(
             clause(None)
         ),
         Some(key) => {
-            let Some((col, _)) = cond::field(decl, key) else {
-                g.cannot(
-                    &rule.clause,
-                    rule.span.start_line,
-                    &format!("`{key}` is not a field of `{}`", decl.name),
-                );
+            let Some(col) = rule_field(g, rule, decl, key) else {
                 return;
             };
             format!(
@@ -502,12 +506,7 @@ fn missing(
     required: &[String],
     filter: Option<&ir::Cond>,
 ) -> String {
-    let Some((col, _)) = cond::field(decl, field) else {
-        g.cannot(
-            &rule.clause,
-            rule.span.start_line,
-            &format!("`{field}` is not a field of `{}`", decl.name),
-        );
+    let Some(col) = rule_field(g, rule, decl, field) else {
         return "0".into();
     };
     if required.is_empty() {
