@@ -1,5 +1,5 @@
 //! `kaohe sql` against the interpreter: every shipped policy over each of its cases, the
-//! outcome fixtures, the benchmark's policy over a year from its generator, and
+//! outcome and eval fixtures, the benchmark's policy over a year from its generator, and
 //! random policies from the reference generator (`tests/reference/gen.rs`), scored by the
 //! generated query in DuckDB (its Python package) and in PostgreSQL (Debian's server, started
 //! on a socket in a temporary folder by `tests/sql/postgres.sh` and stopped after) must give
@@ -114,7 +114,8 @@ fn scored(
     let input = kaohe::facts::Input {
         policy,
         files,
-        units: Some(&positions),
+        // No units named: the units are those of the facts, in the query too.
+        units: (!units.is_empty()).then_some(&positions),
         keep_extra: false,
         only_unit: None,
         percents: kaohe::facts::Percents::Written,
@@ -126,7 +127,7 @@ fn scored(
     assert!(!problems.has_errors(), "{name}: the facts do not read");
     let rows = sql::facts_csv(policy, &read).unwrap_or_else(|d| panic!("{name}: {}", d.message));
     let has_groups = !groups.is_empty();
-    let units_csv = {
+    let units_csv = (!units.is_empty()).then(|| {
         let mut t = String::from("unit,group\n");
         for u in &units {
             let g = groups.get(u).cloned().unwrap_or_default();
@@ -137,7 +138,7 @@ fn scored(
             ));
         }
         t
-    };
+    });
     let last_year = previous.as_ref().map(|csv| {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let path = dir.path().join("previous.csv");
@@ -146,7 +147,7 @@ fn scored(
     });
     let run = Run {
         files,
-        units: Some(units),
+        units: (!units.is_empty()).then_some(units),
         groups,
         previous: last_year.as_ref(),
         threads: Some(1),
@@ -159,7 +160,7 @@ fn scored(
         name: name.to_string(),
         policy: policy.clone(),
         rows,
-        units: Some(units_csv),
+        units: units_csv,
         groups: has_groups,
         previous,
         expected: rows_of(policy, &results, has_groups),
@@ -292,7 +293,7 @@ fn write_cases(root: &Path, cases: &[Case], dialect: Dialect) -> Vec<PathBuf> {
             std::fs::create_dir_all(&dir).expect("a case folder");
             let options = Options {
                 dialect,
-                units_table: Some("units_table".into()),
+                units_table: case.units.as_ref().map(|_| "units_table".into()),
                 group_column: case.groups.then(|| "group".into()),
                 previous_table: case.previous.is_some().then(|| "previous_table".into()),
                 ..Options::default()
@@ -369,6 +370,7 @@ fn all_cases(dir: &Path) -> Vec<Case> {
     let other_years: Vec<Case> = cases.iter().filter_map(with_other_years).collect();
     cases.extend(other_years);
     cases.extend(outcome_cases());
+    cases.extend(eval_cases());
     cases.push(bench_case(dir));
     cases.extend(random(dir));
     cases
@@ -424,6 +426,66 @@ fn with_other_years(case: &Case) -> Option<Case> {
         previous: case.previous.clone(),
         expected: case.expected.clone(),
     })
+}
+
+/// The eval fixtures (`tests/fixtures/eval/`, not the `err_*` ones): one form of the language
+/// each — working-day deadlines, each month, brackets, `per project`, unknown conditions,
+/// restated measures, groups — with totals computed by hand.
+fn eval_cases() -> Vec<Case> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eval");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("the eval fixtures")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_dir()
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("err_"))
+        })
+        .collect();
+    dirs.sort();
+    let mut cases = Vec::new();
+    for dir in dirs {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("a fixture")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let n = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                (n.ends_with(".csv") || n.ends_with(".jsonl"))
+                    && n != "units.csv"
+                    && n != "expected.csv"
+            })
+            .collect();
+        files.sort();
+        for name in ["case.policy", "case.zh.policy"] {
+            let Ok(text) = std::fs::read_to_string(dir.join(name)) else {
+                continue;
+            };
+            let policy = compiled(name, &text);
+            let units_file = dir.join("units.csv");
+            let units = if units_file.exists() {
+                kaohe::facts::read_units_file(&units_file).expect("units")
+            } else {
+                policy.units.clone()
+            };
+            let groups = if units_file.exists() {
+                kaohe::facts::read_unit_groups(&units_file).expect("groups")
+            } else {
+                Default::default()
+            };
+            let label = format!(
+                "eval {} {name}",
+                dir.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            );
+            cases.push(scored(&label, &policy, &files, units, groups, None));
+        }
+    }
+    cases
 }
 
 /// The benchmark's policy over a small year from its generator (`benches/gen.py`): busy
