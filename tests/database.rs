@@ -193,6 +193,30 @@ mod with_the_client {
             "{err}"
         );
 
+        // Two rows of one state that clash are named by their keys too, whatever their order.
+        psql(
+            &pg,
+            "CREATE TABLE clash (id integer PRIMARY KEY, unit text, fact text, date date, value text);\n\
+             INSERT INTO clash VALUES (30, '办公室', 'platform_points', '2021-12-20', '5'), \
+             (10, '办公室', 'platform_points', '2021-06-30', '3'), \
+             (20, '办公室', 'platform_points', '2021-06-30', '4');\n",
+        );
+        let (ok, _, err) = kaohe(&[
+            "run",
+            POLICY,
+            "--units",
+            UNITS,
+            "--facts",
+            &url(&pg, "clash"),
+        ]);
+        assert!(!ok);
+        assert!(
+            err.contains("E048")
+                && err.contains("/postgres/clash (id = 10) and ")
+                && err.contains("/postgres/clash (id = 20)"),
+            "{err}"
+        );
+
         // A table that is not there is said, with the server's words.
         let (ok, _, err) = kaohe(&["run", POLICY, "--facts", &url(&pg, "nope")]);
         assert!(!ok);

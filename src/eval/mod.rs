@@ -107,10 +107,22 @@ pub fn score(policy: &ir::Policy, run: &Run, sources: &mut crate::span::SourceMa
     // something to report, by one thread.
     let pieces = parallel::plan(run, trace, &evaluator)
         .and_then(|(plan, threads)| parallel::read(&input, &plan, threads, &mut evaluator));
-    let files = match pieces {
+    let mut files = match pieces {
         Some(read) => vec![read],
         None => crate::facts::read(&input, sources, &mut problems, |row| evaluator.feed(&row)),
     };
+    // By the file's place in the run (a file that could not be read has no `FileRead`).
+    evaluator.places = run
+        .files
+        .iter()
+        .map(|path| {
+            files
+                .iter_mut()
+                .find(|f| &f.path == path)
+                .map(|f| std::mem::take(&mut f.places))
+                .unwrap_or_default()
+        })
+        .collect();
     let mut results = if problems.has_errors() {
         None
     } else {
@@ -146,6 +158,9 @@ pub struct Evaluator<'p> {
     calendar: Calendar,
     trace: bool,
     files: Vec<String>,
+    /// For a database table among the files, its rows' primary keys by line (messages name
+    /// a row by it): `facts::FileRead::places`.
+    places: Vec<HashMap<u64, String>>,
     overflow: Overflow,
     /// Where arithmetic first overflowed while reading: the row, and the rule counting it.
     overflow_at: Option<(At, Option<usize>)>,
@@ -235,6 +250,7 @@ impl<'p> Evaluator<'p> {
             calendar: Calendar::new(policy.calendar.as_ref()),
             trace,
             files,
+            places: Vec::new(),
             overflow: Overflow::default(),
             overflow_at: None,
             clashes: Vec::new(),
@@ -538,6 +554,11 @@ impl<'p> Evaluator<'p> {
     pub fn finish(mut self, strict: bool, problems: &mut Problems) -> Option<Results> {
         self.replay_states();
         let file = |i: usize| self.files.get(i).map_or("?", String::as_str);
+        // A row of a file by its line; of a database table, by its primary key.
+        let place = |f: usize, l: u64| match self.places.get(f).and_then(|p| p.get(&l)) {
+            Some(key) => format!("{} ({key})", file(f)),
+            None => format!("{}:{l}", file(f)),
+        };
         let name = |u: usize| self.units.get(u).map_or("", String::as_str);
         let mut clashes = self.clashes.clone();
         clashes.sort_unstable_by_key(|&(u, f, (_, a, b))| (name(u), f, a, b));
@@ -550,39 +571,39 @@ impl<'p> Evaluator<'p> {
             let (message, help, zh_message, zh_help) = match clash {
                 Clash::SameDate(date) => (
                     format!(
-                        "`{}` of `{unit}` is given two values on {date}: {}:{l1} and {}:{l2}",
+                        "`{}` of `{unit}` is given two values on {date}: {} and {}",
                         fact.name,
-                        file(f1),
-                        file(f2)
+                        place(f1, l1),
+                        place(f2, l2)
                     ),
                     format!(
                         "{what} `{}` has one value a day; remove the wrong row (a later-dated row replaces an earlier one)",
                         fact.name
                     ),
                     format!(
-                        "`{unit}` 的 `{}` 在 {date} 有两个不同的值：{}:{l1} 和 {}:{l2}",
+                        "`{unit}` 的 `{}` 在 {date} 有两个不同的值：{} 和 {}",
                         fact.name,
-                        file(f1),
-                        file(f2)
+                        place(f1, l1),
+                        place(f2, l2)
                     ),
                     "同一天只能有一个值；请删去错误的一行（日期较晚的一行取代较早的）".to_string(),
                 ),
                 Clash::Undated => (
                     format!(
-                        "`{}` of `{unit}` is given by two rows and not both are dated: {}:{l1} and {}:{l2}",
+                        "`{}` of `{unit}` is given by two rows and not both are dated: {} and {}",
                         fact.name,
-                        file(f1),
-                        file(f2)
+                        place(f1, l1),
+                        place(f2, l2)
                     ),
                     format!(
                         "the latest-dated value of {what} `{}` is in force: give each row its date, or keep one row",
                         fact.name
                     ),
                     format!(
-                        "`{unit}` 的 `{}` 有两行，且并非都有日期，无法判断以哪一行为准：{}:{l1} 和 {}:{l2}",
+                        "`{unit}` 的 `{}` 有两行，且并非都有日期，无法判断以哪一行为准：{} 和 {}",
                         fact.name,
-                        file(f1),
-                        file(f2)
+                        place(f1, l1),
+                        place(f2, l2)
                     ),
                     "以日期最晚的一行为准：请为每行填写日期，或只保留一行".to_string(),
                 ),
@@ -605,19 +626,19 @@ impl<'p> Evaluator<'p> {
                 Diagnostic::warning(
                     Code::RepeatedEntry,
                     format!(
-                        "`{}` of `{unit}` has two identical entries, {}:{l1} and {}:{l2}: both are counted",
+                        "`{}` of `{unit}` has two identical entries, {} and {}: both are counted",
                         fact.name,
-                        file(f1),
-                        file(f2)
+                        place(f1, l1),
+                        place(f2, l2)
                     ),
                 )
                 .with_help("discretionary points on separate rows add up; if this is one entry made twice, remove one row")
                 .zh(
                     format!(
-                        "`{unit}` 的 `{}` 有两条完全相同的记录：{}:{l1} 和 {}:{l2}，两条都计分",
+                        "`{unit}` 的 `{}` 有两条完全相同的记录：{} 和 {}，两条都计分",
                         fact.name,
-                        file(f1),
-                        file(f2)
+                        place(f1, l1),
+                        place(f2, l2)
                     ),
                     &[],
                     Some("酌情分逐行累加；如果是同一条记录录入了两次，请删去一行"),

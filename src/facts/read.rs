@@ -67,6 +67,7 @@ pub(super) fn read_file(
         sheet: None,
         line_offset: 0,
         keys,
+        places: Default::default(),
     };
     let format = if sheet {
         super::sheet::read_sheet(path, &mut file, sink);
@@ -87,6 +88,7 @@ pub(super) fn read_file(
         encoding,
         sheet: file.sheet,
         rows: file.rows,
+        places: file.places,
     })
 }
 
@@ -118,6 +120,9 @@ pub struct FileRead {
     pub sheet: Option<String>,
     /// The rows read (blank rows not counted; bad rows counted).
     pub rows: u64,
+    /// For a database table, the primary key of each row of a state or of discretionary
+    /// points, by line: messages about two such rows name them by it.
+    pub places: std::collections::HashMap<u64, String>,
 }
 
 /// What a fact file was read as, from its extension.
@@ -183,6 +188,8 @@ pub(super) struct FileContext<'a, 'b> {
     pub line_offset: u64,
     /// A database table's primary-key columns: a message names a row by them, not its line.
     pub keys: Vec<String>,
+    /// The keys of its rows of states and discretionary points, by line (`FileRead::places`).
+    pub places: std::collections::HashMap<u64, String>,
 }
 
 /// Opens a file as UTF-8 text, whatever its encoding: UTF-8 (its BOM dropped), UTF-16 LE or BE

@@ -140,6 +140,7 @@ pub fn read_piece(
         // The reader numbers the header 1 and the piece's first line 2.
         line_offset: piece.first_line - 2,
         keys: Vec::new(),
+        places: Default::default(),
     };
     read_delimited(
         BufReader::with_capacity(1 << 20, lines),
@@ -158,5 +159,6 @@ pub fn file_read(plan: &Plan, rows: u64) -> FileRead {
         encoding: Some(plan.encoding),
         sheet: None,
         rows,
+        places: Default::default(),
     }
 }

@@ -242,6 +242,18 @@ impl<'p> Validator<'p> {
         match self.typed(cells, line, file) {
             Ok(Some(row)) => {
                 if file.input.only_unit.is_none_or(|u| u == row.unit) {
+                    // A database row of a state or of discretionary points may be named in a
+                    // message about two rows (E048, E055): by its key, kept for it.
+                    let named = !file.keys.is_empty()
+                        && self
+                            .policy
+                            .facts
+                            .get(row.fact)
+                            .is_some_and(|f| !matches!(f.shape, Shape::Event));
+                    if named {
+                        let key = key_of(&file.keys, cells);
+                        file.places.insert(row.line, key);
+                    }
                     sink(row);
                 }
             }
@@ -538,12 +550,7 @@ impl<'p> Validator<'p> {
                 .add_snippet(file.name, text.clone(), line as u32)
         } else {
             // A database row has no line: its primary key names it.
-            let key: Vec<String> = file
-                .keys
-                .iter()
-                .map(|k| format!("{k} = {}", cells.get(k).unwrap_or_default()))
-                .collect();
-            let name = format!("{} ({})", file.name, key.join(", "));
+            let name = format!("{} ({})", file.name, key_of(&file.keys, cells));
             file.sources.add_snippet(name, text.clone(), 1)
         };
         for p in problems {
@@ -557,6 +564,14 @@ impl<'p> Validator<'p> {
             file.problems.push(p.diagnostic(Some(span)));
         }
     }
+}
+
+/// A database row's primary key as messages show it: `id = 7`, `unit = A, seq = 2`.
+fn key_of(keys: &[String], cells: &Cells) -> String {
+    keys.iter()
+        .map(|k| format!("{k} = {}", cells.get(k).unwrap_or_default()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A number of a kind: a percent may be written `76.5%` or `76.5`; a count is whole.

@@ -431,5 +431,6 @@ fn file_read(path: &Path, layout: Layout, rows: u64) -> FileRead {
         encoding: Some(layout.encoding),
         sheet: None,
         rows,
+        places: Default::default(),
     }
 }
