@@ -594,7 +594,10 @@ fn duckdb_scores_as_the_interpreter() {
     let tmp = tempfile::tempdir().expect("a temporary folder");
     let cases = all_cases(tmp.path());
     let dirs = write_cases(&tmp.path().join("duckdb"), &cases, Dialect::DuckDb);
-    let clash = clash_case(&tmp.path().join("duckdb"), Dialect::DuckDb);
+    let refused: Vec<PathBuf> = REFUSED
+        .iter()
+        .map(|(name, _)| refused_case(&tmp.path().join("duckdb"), name, Dialect::DuckDb))
+        .collect();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sql/duckdb_run.py");
     let status = Command::new("python3")
         .arg(script)
@@ -603,25 +606,31 @@ fn duckdb_scores_as_the_interpreter() {
         .expect("python3 runs");
     assert!(status.success(), "the DuckDB runner failed");
     compare("DuckDB", &cases, &dirs);
-    let said = std::fs::read_to_string(clash.join("error.txt")).unwrap_or_default();
-    assert!(
-        said.contains("kaohe E048: rows of `rate`"),
-        "DuckDB scored a clash: {said}"
-    );
+    for (dir, (name, message)) in refused.iter().zip(REFUSED) {
+        let said = std::fs::read_to_string(dir.join("error.txt")).unwrap_or_default();
+        assert!(said.contains(message), "DuckDB scored `{name}`: {said}");
+    }
 }
 
-/// Two values of a measure on one date (`tests/fixtures/sql/clash/`): written as a case
-/// folder `zclash` of `root`, whose query must stop with E048.
-fn clash_case(root: &Path, dialect: Dialect) -> PathBuf {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sql/clash");
+/// A case the query must refuse (`tests/fixtures/sql/NAME/`: a policy, its facts and, for a
+/// units table, `units.csv` with a `group` column), written as a case folder `zNAME` of
+/// `root`: `clash` (two values of a measure on one date, E048) and `two_groups` (a unit in
+/// two ranking groups of the units table, E023).
+fn refused_case(root: &Path, name: &str, dialect: Dialect) -> PathBuf {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sql")
+        .join(name);
     let text = std::fs::read_to_string(base.join("policy.policy")).expect("the fixture");
-    let policy = compiled("clash.policy", &text);
-    let dir = root.join("zclash");
+    let policy = compiled(name, &text);
+    let dir = root.join(format!("z{name}"));
     std::fs::create_dir_all(&dir).expect("a case folder");
+    let units = base.join("units.csv");
     let query = sql::query(
         &policy,
         &Options {
             dialect,
+            units_table: units.exists().then(|| "units_table".into()),
+            group_column: units.exists().then(|| "group".into()),
             ..Options::default()
         },
     )
@@ -629,8 +638,11 @@ fn clash_case(root: &Path, dialect: Dialect) -> PathBuf {
     std::fs::write(dir.join("query.sql"), query).expect("written");
     let schema = sql::schema(&policy, dialect, "facts").expect("a schema");
     std::fs::write(dir.join("schema.sql"), schema).expect("written");
-    // The rows as `--rows` writes them: the reader lets both through, the clash is the
-    // evaluator's to find (and the query's).
+    if units.exists() {
+        std::fs::copy(&units, dir.join("units.csv")).expect("copied");
+    }
+    // The rows as `--rows` writes them: the reader lets them through, what is wrong is for
+    // the evaluator to find (and the query).
     let out = Command::new(env!("CARGO_BIN_EXE_kaohe"))
         .arg("sql")
         .arg(base.join("policy.policy"))
@@ -646,6 +658,15 @@ fn clash_case(root: &Path, dialect: Dialect) -> PathBuf {
     std::fs::write(dir.join("rows.csv"), out.stdout).expect("written");
     dir
 }
+
+/// Each refused case and the message its query must stop with.
+const REFUSED: [(&str, &str); 2] = [
+    ("clash", "kaohe E048: rows of `rate`"),
+    (
+        "two_groups",
+        "kaohe E023: a unit is listed in two ranking groups",
+    ),
+];
 
 /// A psql script loading each case into a schema of its own and writing its result.
 fn psql_script(dirs: &[PathBuf]) -> String {
@@ -719,12 +740,14 @@ fn postgres_scores_as_the_interpreter() {
     pg.psql(&script)
         .unwrap_or_else(|e| panic!("psql failed: {e}"));
     compare("PostgreSQL", &cases, &dirs);
-    let clash = clash_case(&tmp.path().join("postgres"), Dialect::Postgres);
-    let script = tmp.path().join("clash.sql");
-    std::fs::write(&script, psql_script(&[clash])).expect("written");
-    match pg.psql(&script) {
-        Ok(()) => panic!("PostgreSQL scored a clash"),
-        Err(e) => assert!(e.contains("kaohe E048: rows of `rate`"), "{e}"),
+    for (name, message) in REFUSED {
+        let dir = refused_case(&tmp.path().join("postgres"), name, Dialect::Postgres);
+        let script = tmp.path().join(format!("{name}.sql"));
+        std::fs::write(&script, psql_script(&[dir])).expect("written");
+        match pg.psql(&script) {
+            Ok(()) => panic!("PostgreSQL scored `{name}`"),
+            Err(e) => assert!(e.contains(message), "{name}: {e}"),
+        }
     }
 }
 

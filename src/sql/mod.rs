@@ -179,10 +179,28 @@ impl<'p> Gen<'p> {
             group
         };
         let (body, what) = match (&self.options.units_table, self.policy.units.is_empty()) {
-            (Some(t), _) => (
-                format!("SELECT DISTINCT unit{group} FROM {}", table_name(t)),
-                "the assessed units: the units table",
-            ),
+            (Some(t), _) => {
+                // A unit listed twice in one group is one unit; in two groups it cannot be
+                // ranked: the query stops, as `kaohe run` does on a units file (E023).
+                let error =
+                    text("kaohe E023: a unit is listed in two ranking groups of the units table: ");
+                let as_text = if self.options.dialect == Dialect::Postgres {
+                    "TEXT"
+                } else {
+                    "VARCHAR"
+                };
+                (
+                    format!(
+                        "SELECT CASE WHEN _groups > 1 THEN CAST(CAST({error} || unit AS INTEGER) AS {as_text}) ELSE unit END AS unit, grp\n\
+                         FROM (\n  \
+                         SELECT unit, grp, COUNT(*) OVER (PARTITION BY unit) AS _groups\n  \
+                         FROM (SELECT DISTINCT unit{group} FROM {} WHERE unit IS NOT NULL) AS d\n\
+                         ) AS u",
+                        table_name(t)
+                    ),
+                    "the assessed units: the units table (a unit listed twice is one; in two groups, an error)",
+                )
+            }
             (None, false) => {
                 let values: Vec<String> = self
                     .policy
