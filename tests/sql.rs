@@ -613,9 +613,10 @@ fn duckdb_scores_as_the_interpreter() {
 }
 
 /// A case the query must refuse (`tests/fixtures/sql/NAME/`: a policy, its facts and, for a
-/// units table, `units.csv` with a `group` column), written as a case folder `zNAME` of
-/// `root`: `clash` (two values of a measure on one date, E048) and `two_groups` (a unit in
-/// two ranking groups of the units table, E023).
+/// units table, `units.csv` with a `group` column, for last year's scores `previous.csv`),
+/// written as a case folder `zNAME` of `root`: `clash` (two values of a measure on one date,
+/// E048), `two_groups` (a unit in two ranking groups of the units table, E023) and
+/// `previous_twice` (a unit twice in last year's scores, E073).
 fn refused_case(root: &Path, name: &str, dialect: Dialect) -> PathBuf {
     let base = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/sql")
@@ -625,12 +626,14 @@ fn refused_case(root: &Path, name: &str, dialect: Dialect) -> PathBuf {
     let dir = root.join(format!("z{name}"));
     std::fs::create_dir_all(&dir).expect("a case folder");
     let units = base.join("units.csv");
+    let previous = base.join("previous.csv");
     let query = sql::query(
         &policy,
         &Options {
             dialect,
             units_table: units.exists().then(|| "units_table".into()),
             group_column: units.exists().then(|| "group".into()),
+            previous_table: previous.exists().then(|| "previous_table".into()),
             ..Options::default()
         },
     )
@@ -640,6 +643,9 @@ fn refused_case(root: &Path, name: &str, dialect: Dialect) -> PathBuf {
     std::fs::write(dir.join("schema.sql"), schema).expect("written");
     if units.exists() {
         std::fs::copy(&units, dir.join("units.csv")).expect("copied");
+    }
+    if previous.exists() {
+        std::fs::copy(&previous, dir.join("previous.csv")).expect("copied");
     }
     // The rows as `--rows` writes them: the reader lets them through, what is wrong is for
     // the evaluator to find (and the query).
@@ -660,11 +666,15 @@ fn refused_case(root: &Path, name: &str, dialect: Dialect) -> PathBuf {
 }
 
 /// Each refused case and the message its query must stop with.
-const REFUSED: [(&str, &str); 2] = [
+const REFUSED: [(&str, &str); 3] = [
     ("clash", "kaohe E048: rows of `rate`"),
     (
         "two_groups",
         "kaohe E023: a unit is listed in two ranking groups",
+    ),
+    (
+        "previous_twice",
+        "kaohe E073: a unit is listed twice in last year's scores",
     ),
 ];
 
@@ -794,7 +804,10 @@ fn a_prize_by_improvement_needs_last_years_scores() {
     insta::assert_snapshot!(err);
     let (ok, query, err) = kaohe_sql(&[policy, "--previous-table", "scores_2018"]);
     assert!(ok, "{err}");
-    assert!(query.contains("LEFT JOIN scores_2018 AS prev"));
+    assert!(
+        query.contains("FROM scores_2018 AS t\n") && query.contains(") AS prev ON prev.unit"),
+        "{query}"
+    );
 }
 
 /// `--rows` validates as `kaohe run` does: a bad row is reported and nothing is written.

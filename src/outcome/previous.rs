@@ -138,11 +138,23 @@ fn from_json(name: &str, text: &str) -> Result<Previous, Diagnostic> {
                 decimal(name, s["score"].as_str().unwrap_or(""))?,
             );
         }
-        previous
+        if previous
             .units
-            .insert(unit.to_string(), PreviousUnit { total, sections });
+            .insert(unit.to_string(), PreviousUnit { total, sections })
+            .is_some()
+        {
+            return Err(twice(name, unit));
+        }
     }
     Ok(previous)
+}
+
+/// Last year's results naming a unit twice: which line is its score cannot be told.
+fn twice(name: &str, unit: &str) -> Diagnostic {
+    bad(
+        name,
+        &format!("unit `{unit}` is listed twice, so its score last year is not known"),
+    )
 }
 
 fn from_csv(name: &str, text: &str) -> Result<Previous, Diagnostic> {
@@ -177,9 +189,13 @@ fn from_csv(name: &str, text: &str) -> Result<Previous, Diagnostic> {
             }
             sections.insert(h.clone(), decimal(name, record.get(i).unwrap_or(""))?);
         }
-        previous
+        if previous
             .units
-            .insert(unit, PreviousUnit { total, sections });
+            .insert(unit.clone(), PreviousUnit { total, sections })
+            .is_some()
+        {
+            return Err(twice(name, &unit));
+        }
     }
     Ok(previous)
 }

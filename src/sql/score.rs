@@ -351,7 +351,12 @@ fn outcome(g: &mut Gen) {
                 };
                 for (part, (gain, name)) in parts.into_iter().enumerate() {
                     let col = format!("gain{pi}_{part}");
-                    improved.push(format!("{gain} AS {col}"));
+                    // A unit listed twice last year has no one score to gain on: the
+                    // query stops, as `kaohe run` does on such results (E073).
+                    let error = text("kaohe E073: a unit is listed twice in last year's scores: ");
+                    improved.push(format!(
+                        "CASE WHEN prev._times > 1 THEN CAST(CAST({error} || prev.unit AS INTEGER) AS {decimal}) ELSE {gain} END AS {col}"
+                    ));
                     // The most improved of the group, if it improved; a unit missing from last
                     // year's scores has no gain.
                     prize_cols.push(format!(
@@ -371,7 +376,10 @@ fn outcome(g: &mut Gen) {
                 "improved",
                 "each unit's gain against last year's scores (NULL: not in them)",
                 format!(
-                    "SELECT {last}.*,\n  {}\nFROM {last}\nLEFT JOIN {} AS prev ON prev.unit = {last}.unit",
+                    "SELECT {last}.*,\n  {}\nFROM {last}\nLEFT JOIN (\n  \
+                     SELECT t.*, COUNT(*) OVER (PARTITION BY unit) AS _times, ROW_NUMBER() OVER (PARTITION BY unit) AS _nth\n  \
+                     FROM {} AS t\n\
+                     ) AS prev ON prev.unit = {last}.unit AND prev._nth = 1",
                     improved.join(",\n  "),
                     super::table_name(t)
                 ),
