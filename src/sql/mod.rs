@@ -217,7 +217,10 @@ impl<'p> Gen<'p> {
                 )
             }
             (None, true) => (
-                format!("SELECT DISTINCT unit{group} FROM {}", self.facts()),
+                format!(
+                    "SELECT DISTINCT unit{group} FROM {} WHERE unit IS NOT NULL",
+                    self.facts()
+                ),
                 "the assessed units: those of the facts",
             ),
         };
