@@ -430,7 +430,9 @@ pub fn render_in(
             Severity::Error => ReportKind::Error,
             Severity::Warning => ReportKind::Warning,
         };
-        let Some(primary) = d.span() else {
+        // A span into a file the map does not hold (a compiled policy's, read without its
+        // source) cannot be shown: the diagnostic is said plainly.
+        let Some(primary) = d.span().filter(|s| sources.get(s.file).is_some()) else {
             let zh = if in_chinese(d, sources, language) {
                 d.zh.as_deref()
             } else {
@@ -461,6 +463,9 @@ pub fn render_in(
         let mut labels: Vec<(usize, &Label)> = d.labels.iter().enumerate().collect();
         labels.sort_by_key(|(_, l)| (l.span.file, l.span.start));
         for (i, label) in labels {
+            if sources.get(label.span.file).is_none() {
+                continue;
+            }
             let mut l = AriadneLabel::new((source_id(label.span), label.span.range()));
             let text = zh.and_then(|z| z.labels.get(i)).or(label.message.as_ref());
             if let Some(m) = text {

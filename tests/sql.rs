@@ -802,6 +802,15 @@ fn a_prize_by_improvement_needs_last_years_scores() {
     let (ok, out, err) = kaohe_sql(&[policy, "--color", "never"]);
     assert!(!ok && out.is_empty());
     insta::assert_snapshot!(err);
+    // The Chinese policy is told in Chinese, at its own line.
+    let zh = "policies/changzhou-affairs/changzhou-affairs.zh.policy";
+    let (ok, _, said) = kaohe_sql(&[zh, "--color", "never"]);
+    assert!(!ok);
+    assert!(
+        said.contains("无法写成 SQL 查询：按进步评奖需要上年得分")
+            && said.contains("changzhou-affairs.zh.policy:167:1"),
+        "{said}"
+    );
     let (ok, query, err) = kaohe_sql(&[policy, "--previous-table", "scores_2018"]);
     assert!(ok, "{err}");
     assert!(

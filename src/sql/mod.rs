@@ -154,17 +154,28 @@ impl<'p> Gen<'p> {
         self.ctes.iter().any(|(n, _, _)| n == name)
     }
 
-    /// A clause the query cannot express.
-    pub fn cannot(&mut self, clause: &str, line: u32, why: &str) {
+    /// A clause the query cannot express: E080 at the clause, in English and Chinese.
+    pub fn cannot(&mut self, span: crate::span::Span, clause: &str, why: (&str, &str)) {
+        let clause = comment(clause);
+        let (why, why_zh) = why;
         self.problems.push(
             Diagnostic::error(
                 Code::NotInSql,
                 format!(
-                    "`{}` (line {line}) cannot be scored in SQL: {why}",
-                    comment(clause)
+                    "`{clause}` (line {}) cannot be scored in SQL: {why}",
+                    span.start_line
                 ),
             )
-            .with_help("score this policy with `kaohe run`, or rewrite the clause"),
+            .with_label(span, "not expressible in SQL")
+            .with_help("score this policy with `kaohe run`, or rewrite the clause")
+            .zh(
+                format!(
+                    "`{clause}`（第 {} 行）无法写成 SQL 查询：{why_zh}",
+                    span.start_line
+                ),
+                &["无法写成 SQL"],
+                Some("请用 `kaohe run` 计分，或改写这一条"),
+            ),
         );
     }
 

@@ -160,9 +160,12 @@ fn rule_field(g: &mut Gen, rule: &ir::Rule, decl: &ir::Fact, name: &str) -> Opti
     let found = cond::field(decl, name).map(|(col, _)| col);
     if found.is_none() {
         g.cannot(
+            rule.span,
             &rule.clause,
-            rule.span.start_line,
-            &format!("`{name}` is not a field of `{}`", decl.name),
+            (
+                &format!("`{name}` is not a field of `{}`", decl.name),
+                &format!("`{name}` 不是 `{}` 的字段", decl.name),
+            ),
         );
     }
     found
@@ -355,7 +358,17 @@ pub(super) fn rules(g: &mut Gen) {
                         rows_sum(g, k, i, decl, rule, &counted, once, Some(&amount), None);
                         format!("COALESCE(r{k}.q, 0)")
                     }
-                    None => "0".into(),
+                    None => {
+                        g.cannot(
+                            rule.span,
+                            &rule.clause,
+                            (
+                                &format!("its table of amounts does not fit the field `{field}`"),
+                                &format!("其分值表与字段 `{field}` 不相符"),
+                            ),
+                        );
+                        "0".into()
+                    }
                 },
                 None => "0".into(),
             },
@@ -381,9 +394,12 @@ fn decl_of<'p>(g: &mut Gen<'p>, fact: &str, rule: &ir::Rule) -> Option<(usize, &
         .find(|(_, f)| f.name == fact);
     if found.is_none() {
         g.cannot(
+            rule.span,
             &rule.clause,
-            rule.span.start_line,
-            &format!("`{fact}` is not declared"),
+            (
+                &format!("`{fact}` is not declared"),
+                &format!("未声明事实 `{fact}`"),
+            ),
         );
     }
     found

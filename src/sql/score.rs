@@ -324,9 +324,12 @@ fn outcome(g: &mut Gen) {
             PrizeTo::MostImproved { each_section } => {
                 if g.options.previous_table.is_none() {
                     g.cannot(
+                        prize.span,
                         &prize.clause,
-                        prize.span.start_line,
-                        "a prize by improvement needs last year's scores: give them with `--previous-table NAME` (last year's result of the query)",
+                        (
+                            "a prize by improvement needs last year's scores: give them with `--previous-table NAME` (last year's result of the query)",
+                            "按进步评奖需要上年得分：请用 `--previous-table 表名` 给出（上年查询的结果）",
+                        ),
                     );
                     continue;
                 }
