@@ -417,3 +417,73 @@ fn rows_replace_a_file_only_when_all_are_good() {
         "{written}"
     );
 }
+
+/// `--rows` to standard output reads the files twice (to check, then to write): a file that
+/// changes in between, here a pipe fed a good table and then a bad one, is said, never passed
+/// over with rows missing. Nothing here can hang: the pipe is opened without blocking, and
+/// kaohe runs under `timeout`.
+#[cfg(unix)]
+#[test]
+fn rows_from_files_that_change_between_the_readings_are_an_error() {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    use std::time::{Duration, Instant};
+
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let pipe = tmp.path().join("facts.csv");
+    let made = Command::new("mkfifo").arg(&pipe).status();
+    let timeout = Command::new("timeout").arg("--version").output();
+    if !made.is_ok_and(|s| s.success()) || !timeout.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: no mkfifo or timeout here");
+        return;
+    }
+    const O_NONBLOCK: i32 = 0o4000;
+    let feeder = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || {
+            let header = "unit,fact,date,persons\n";
+            for body in ["办公室,late,2021-03-04,1\n", "办公室,late,2021-13-04,1\n"] {
+                // Opened only once kaohe has the pipe open to read; given up after 20 s.
+                let deadline = Instant::now() + Duration::from_secs(20);
+                let mut opened = None;
+                while opened.is_none() && Instant::now() < deadline {
+                    match std::fs::OpenOptions::new()
+                        .write(true)
+                        .custom_flags(O_NONBLOCK)
+                        .open(&pipe)
+                    {
+                        Ok(f) => opened = Some(f),
+                        Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                    }
+                }
+                let Some(mut f) = opened else { return };
+                let _ = f.write_all(format!("{header}{body}").as_bytes());
+                drop(f);
+                // Each table is a reading of its own: the reader sees this one's end and
+                // closes the pipe before the next is written.
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        })
+    };
+    let out = Command::new("timeout")
+        .arg("60")
+        .arg(env!("CARGO_BIN_EXE_kaohe"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "sql",
+            "policies/example/example.policy",
+            "--color",
+            "never",
+            "--rows",
+        ])
+        .arg(&pipe)
+        .output()
+        .expect("kaohe runs");
+    feeder.join().expect("the feeder");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("2021-13-04") && err.contains("changed while they were read"),
+        "{err}"
+    );
+}

@@ -82,6 +82,8 @@ enum Stop {
     Row(Diagnostic),
     /// The fact files have errors (in `Problems`).
     Facts,
+    /// The files had no errors at the first reading and have some at the second.
+    Changed,
 }
 
 impl<'p> Rows<'p> {
@@ -187,6 +189,13 @@ impl<'p> Rows<'p> {
                     let pass = self.pass(sources, &mut again, &mut w);
                     w.flush()?;
                     stop = pass.err();
+                    if matches!(stop, Some(Stop::Facts)) {
+                        // What the first reading found good, the second did not: the files (or
+                        // the table) changed in between, and rows are missing from what was
+                        // written. Said, never passed over.
+                        problems = again;
+                        stop = Some(Stop::Changed);
+                    }
                     Ok(())
                 }
                 Err(s) => {
@@ -205,6 +214,13 @@ impl<'p> Rows<'p> {
                 writeln!(
                     err,
                     "error: no rows were written: the fact files have errors"
+                )?;
+                Ok(Outcome::Failure)
+            }
+            (Some(Stop::Changed), _) => {
+                writeln!(
+                    err,
+                    "error: the fact files changed while they were read: the rows written are incomplete"
                 )?;
                 Ok(Outcome::Failure)
             }
