@@ -1,6 +1,7 @@
 //! The cases `tests/sql.rs` compares: what each database is given (a policy, its facts as
 //! the facts table holds them, units and last year's scores) and what the interpreter scored.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -90,7 +91,7 @@ fn scored(
     policy: &ir::Policy,
     files: &[PathBuf],
     units: Vec<String>,
-    groups: std::collections::HashMap<String, String>,
+    groups: HashMap<String, String>,
     previous: Option<String>,
 ) -> Case {
     let mut sources = SourceMap::new();
@@ -155,77 +156,69 @@ fn scored(
     }
 }
 
+/// A path's file name.
+fn base(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The entries of a folder (which must be there) that `keep` keeps, sorted.
+fn listed(dir: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| keep(p))
+        .collect();
+    found.sort();
+    found
+}
+
+/// A fixture folder's cases: its folders, but the `err_*` ones.
+fn fixtures(root: &str) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(root);
+    listed(&root, |p| p.is_dir() && !base(p).starts_with("err_"))
+}
+
+/// The units of a units file and their ranking groups; without one, the policy's units.
+fn units_of(file: Option<&Path>, policy: &ir::Policy) -> (Vec<String>, HashMap<String, String>) {
+    match file {
+        Some(f) => (
+            kaohe::facts::read_units_file(f).expect("the units"),
+            kaohe::facts::read_unit_groups(f).expect("the groups"),
+        ),
+        None => (policy.units.clone(), HashMap::new()),
+    }
+}
+
 /// Every shipped policy over each of its cases' fact files.
 fn shipped() -> Vec<Case> {
     let mut cases = Vec::new();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .expect("policies/")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    for dir in dirs {
-        let mut policies: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .expect("a policy folder")
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "policy"))
-            .collect();
-        policies.sort();
-        for path in policies {
+    for dir in listed(&root, Path::is_dir) {
+        for path in listed(&dir, |p| p.extension().is_some_and(|e| e == "policy")) {
             let text = std::fs::read_to_string(&path).expect("the policy");
             let policy = compiled(&path.display().to_string(), &text);
             let zh = path.to_string_lossy().ends_with(".zh.policy");
             let cases_dir = dir.join(if zh { "cases.zh" } else { "cases" });
-            let Ok(entries) = std::fs::read_dir(&cases_dir) else {
+            if !cases_dir.is_dir() {
                 continue;
-            };
-            let mut case_dirs: Vec<PathBuf> =
-                entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-            case_dirs.sort();
-            for case in case_dirs {
-                let mut files: Vec<PathBuf> = std::fs::read_dir(&case)
-                    .expect("a case")
-                    .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| {
-                        let n = p
-                            .file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default();
-                        (n.ends_with(".csv") || n.ends_with(".jsonl") || n.ends_with(".xlsx"))
-                            && n != "units.csv"
-                            && !n.starts_with("previous")
-                    })
-                    .collect();
-                files.sort();
+            }
+            for case in listed(&cases_dir, |_| true) {
+                let files = listed(&case, |p| {
+                    let n = base(p);
+                    (n.ends_with(".csv") || n.ends_with(".jsonl") || n.ends_with(".xlsx"))
+                        && n != "units.csv"
+                        && !n.starts_with("previous")
+                });
                 let units_file = [case.join("units.csv"), dir.join("units.csv")]
                     .into_iter()
                     .find(|p| p.exists());
-                let units = match &units_file {
-                    Some(f) => kaohe::facts::read_units_file(f).expect("the units"),
-                    None => policy.units.clone(),
-                };
-                let groups = match &units_file {
-                    Some(f) => kaohe::facts::read_unit_groups(f).expect("the groups"),
-                    None => Default::default(),
-                };
-                let name = format!(
-                    "{} {}",
-                    path.file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                    case.file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default()
-                );
+                let (units, groups) = units_of(units_file.as_deref(), &policy);
+                let name = format!("{} {}", base(&path), base(&case));
                 // Last year's scores, where the policy gives prizes by improvement.
-                let previous = std::fs::read_dir(&dir)
-                    .expect("the policy folder")
-                    .filter_map(|e| e.ok().map(|e| e.path()))
-                    .find(|p| {
-                        p.file_name()
-                            .is_some_and(|n| n.to_string_lossy().starts_with("previous"))
-                    })
+                let previous = listed(&dir, |p| base(p).starts_with("previous"))
+                    .first()
                     .map(|p| std::fs::read_to_string(p).expect("last year's scores"));
                 cases.push(scored(&name, &policy, &files, units, groups, previous));
             }
@@ -326,56 +319,22 @@ fn with_other_years(case: &Case) -> Option<Case> {
 /// each — working-day deadlines, each month, brackets, `per project`, unknown conditions,
 /// restated measures, groups — with totals computed by hand.
 fn eval_cases() -> Vec<Case> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eval");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .expect("the eval fixtures")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_dir()
-                && !p
-                    .file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with("err_"))
-        })
-        .collect();
-    dirs.sort();
     let mut cases = Vec::new();
-    for dir in dirs {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .expect("a fixture")
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                let n = p
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                (n.ends_with(".csv") || n.ends_with(".jsonl"))
-                    && n != "units.csv"
-                    && n != "expected.csv"
-            })
-            .collect();
-        files.sort();
+    for dir in fixtures("tests/fixtures/eval") {
+        let files = listed(&dir, |p| {
+            let n = base(p);
+            (n.ends_with(".csv") || n.ends_with(".jsonl"))
+                && n != "units.csv"
+                && n != "expected.csv"
+        });
         for name in ["case.policy", "case.zh.policy"] {
             let Ok(text) = std::fs::read_to_string(dir.join(name)) else {
                 continue;
             };
             let policy = compiled(name, &text);
-            let units_file = dir.join("units.csv");
-            let units = if units_file.exists() {
-                kaohe::facts::read_units_file(&units_file).expect("units")
-            } else {
-                policy.units.clone()
-            };
-            let groups = if units_file.exists() {
-                kaohe::facts::read_unit_groups(&units_file).expect("groups")
-            } else {
-                Default::default()
-            };
-            let label = format!(
-                "eval {} {name}",
-                dir.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            );
+            let units_file = Some(dir.join("units.csv")).filter(|f| f.exists());
+            let (units, groups) = units_of(units_file.as_deref(), &policy);
+            let label = format!("eval {} {name}", base(&dir));
             cases.push(scored(&label, &policy, &files, units, groups, None));
         }
     }
@@ -412,26 +371,14 @@ fn bench_case(dir: &Path) -> Case {
 /// The outcome fixtures (`tests/fixtures/outcome/`): ranking groups, grades with quotas and
 /// ties by a section, prizes by rank and by improvement.
 fn outcome_cases() -> Vec<Case> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/outcome");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .expect("the outcome fixtures")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            !p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("err_"))
-        })
-        .collect();
-    dirs.sort();
     let mut cases = Vec::new();
-    for dir in dirs {
+    for dir in fixtures("tests/fixtures/outcome") {
         for name in ["case.policy", "case.zh.policy"] {
             let Ok(text) = std::fs::read_to_string(dir.join(name)) else {
                 continue;
             };
             let policy = compiled(name, &text);
-            let units_file = dir.join("units.csv");
-            let units = kaohe::facts::read_units_file(&units_file).expect("units");
-            let groups = kaohe::facts::read_unit_groups(&units_file).expect("groups");
+            let (units, groups) = units_of(Some(&dir.join("units.csv")), &policy);
             // Last year's scores as the query reads them: unit, total and each section.
             let previous = ["previous.csv", "previous.json"]
                 .iter()
@@ -457,12 +404,7 @@ fn outcome_cases() -> Vec<Case> {
                     }
                     t
                 });
-            let label = format!(
-                "{} {name}",
-                dir.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            );
+            let label = format!("{} {name}", base(&dir));
             cases.push(scored(
                 &label,
                 &policy,
