@@ -24,19 +24,14 @@ kaohe="$PWD/target/release/kaohe"
 scan="$PWD/target/release/examples/scan"
 policy="$PWD/benches/policy/bench.policy"
 
-# shellcheck source=benches/timing.sh
-. benches/timing.sh
+# shellcheck source=benches/lib.sh
+. benches/lib.sh
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(uname -r)"
+machine
 echo "kaohe $(git rev-parse --short HEAD 2>/dev/null || echo '?'), duckdb $(python3 -c 'import duckdb; print(duckdb.__version__)'), polars $(python3 -c 'import polars; print(polars.__version__)'), $runs runs each"
 printf '%-18s %-8s %10s %10s %12s %12s\n' shape tool "median s" "peak MB" "time ×kaohe" "memory ×kaohe"
 for shape in "${shapes[@]}"; do
-  rows="${shape%x*}"
-  units="${shape#*x}"
-  dir="$data/$shape"
-  if [ ! -f "$dir/facts.csv" ]; then
-    python3 benches/gen.py --rows "$rows" --units "$units" --out "$dir"
-  fi
+  dir=$(year "$shape")
   facts="$dir/facts.csv"
   declare -A cmd=(
     [kaohe]="$kaohe run $policy --facts $facts --units $dir/units.csv -o $dir/kaohe.csv"

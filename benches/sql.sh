@@ -33,18 +33,13 @@ trap 'tests/sql/postgres.sh stop "$pgdir/pg"' EXIT
 read -r -a pg <<<"$(tests/sql/postgres.sh start "$pgdir/pg")"
 psql=(psql "${pg[@]}" -v ON_ERROR_STOP=1 -q -X)
 
-# shellcheck source=benches/timing.sh
-. benches/timing.sh
+# shellcheck source=benches/lib.sh
+. benches/lib.sh
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(uname -r)"
+machine
 echo "kaohe $(git rev-parse --short HEAD 2>/dev/null || echo '?'), duckdb $(python3 -c 'import duckdb; print(duckdb.__version__)'), $("${psql[@]}" -At -c 'SHOW server_version'), $runs runs each"
 for shape in "${shapes[@]}"; do
-  rows="${shape%x*}"
-  units="${shape#*x}"
-  dir="$data/$shape"
-  if [ ! -f "$dir/facts.csv" ]; then
-    python3 benches/gen.py --rows "$rows" --units "$units" --out "$dir"
-  fi
+  dir=$(year "$shape")
   work="$dir/sql"
   mkdir -p "$work"
   "$kaohe" sql "$policy" --schema >"$work/duckdb_schema.sql"
