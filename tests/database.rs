@@ -89,6 +89,11 @@ mod with_the_client {
         format!("postgresql://postgres@{socket}/postgres/{table}")
     }
 
+    /// `kaohe run` of the example policy over one table of the server.
+    fn run_table(pg: &Postgres, table: &str) -> (bool, String, String) {
+        kaohe(&["run", POLICY, "--units", UNITS, "--facts", &url(pg, table)])
+    }
+
     fn psql(pg: &Postgres, script: &str) {
         let file = pg.dir.join("script.sql");
         std::fs::write(&file, script).expect("written");
@@ -166,27 +171,13 @@ mod with_the_client {
             "UPDATE facts SET value = '85..5%' WHERE id = 7;\n\
              UPDATE by_unit SET date = '2019-06-01' WHERE seq = 2;\n",
         );
-        let (ok, out, err) = kaohe(&[
-            "run",
-            POLICY,
-            "--units",
-            UNITS,
-            "--facts",
-            &url(&pg, "facts"),
-        ]);
+        let (ok, out, err) = run_table(&pg, "facts");
         assert!(!ok && out.is_empty(), "{out}");
         assert!(
             err.contains("E042") && err.contains("/postgres/facts (id = 7)"),
             "{err}"
         );
-        let (ok, _, err) = kaohe(&[
-            "run",
-            POLICY,
-            "--units",
-            UNITS,
-            "--facts",
-            &url(&pg, "by_unit"),
-        ]);
+        let (ok, _, err) = run_table(&pg, "by_unit");
         assert!(!ok);
         assert!(
             err.contains("E054") && err.contains("/postgres/by_unit (unit = 组织人事处, seq = 2)"),
@@ -201,14 +192,7 @@ mod with_the_client {
              (10, '办公室', 'platform_points', '2021-06-30', '3'), \
              (20, '办公室', 'platform_points', '2021-06-30', '4');\n",
         );
-        let (ok, _, err) = kaohe(&[
-            "run",
-            POLICY,
-            "--units",
-            UNITS,
-            "--facts",
-            &url(&pg, "clash"),
-        ]);
+        let (ok, _, err) = run_table(&pg, "clash");
         assert!(!ok);
         assert!(
             err.contains("E048")

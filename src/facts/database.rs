@@ -52,13 +52,17 @@ pub(crate) fn parse(text: &str) -> Result<Table, Diagnostic> {
         return Err(bad_source(text, "it is not a URL"));
     };
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-    if authority
+    if let Some((user, host)) = authority
         .rsplit_once('@')
-        .is_some_and(|(user, _)| user.contains(':'))
+        .filter(|(user, _)| user.contains(':'))
     {
+        // Said with the password masked.
+        let name = user.split(':').next().unwrap_or_default();
+        let options = options.map(|o| format!("?{o}")).unwrap_or_default();
+        let shown = format!("{scheme}://{name}:***@{host}/{path}{options}");
         return Err(Diagnostic::error(
             Code::DatabaseFacts,
-            format!("cannot read facts from `{}`: the URL holds a password, which every message naming a row would show", shown(text)),
+            format!("cannot read facts from `{shown}`: the URL holds a password, which every message naming a row would show"),
         )
         .with_help("give the password in the `PGPASSWORD` environment variable, not in the URL"));
     }
@@ -77,23 +81,6 @@ pub(crate) fn parse(text: &str) -> Result<Table, Diagnostic> {
         connect,
         table: table.to_string(),
     })
-}
-
-/// A source as messages show it: any password replaced by `***`.
-fn shown(text: &str) -> String {
-    match text.split_once("://") {
-        Some((scheme, rest)) => {
-            let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-            match authority.rsplit_once('@') {
-                Some((user, host)) if user.contains(':') => {
-                    let name = user.split(':').next().unwrap_or_default();
-                    format!("{scheme}://{name}:***@{host}/{path}")
-                }
-                _ => text.to_string(),
-            }
-        }
-        None => text.to_string(),
-    }
 }
 
 #[cfg(feature = "postgres")]
