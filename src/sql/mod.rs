@@ -32,6 +32,25 @@ pub enum Dialect {
     Postgres,
 }
 
+impl Dialect {
+    /// The dialect's type of text (`TEXT`, `VARCHAR`).
+    pub(crate) fn text_type(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "TEXT",
+            Dialect::DuckDb => "VARCHAR",
+        }
+    }
+
+    /// The dialect's exact decimal, as the facts table holds numbers (`rows::SCALE` digits
+    /// after the point in DuckDB).
+    pub(crate) fn number_type(self) -> String {
+        match self {
+            Dialect::Postgres => "NUMERIC".into(),
+            Dialect::DuckDb => format!("DECIMAL(38, {})", rows::SCALE),
+        }
+    }
+}
+
 /// Where the query reads from.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -180,14 +199,10 @@ impl<'p> Gen<'p> {
     }
 
     fn units(&mut self) {
+        let as_text = self.options.dialect.text_type();
         let group = match &self.options.group_column {
             Some(c) => format!(", {} AS grp", ident(c)),
-            None => ", CAST(NULL AS VARCHAR) AS grp".into(),
-        };
-        let group = if self.options.dialect == Dialect::Postgres {
-            group.replace("VARCHAR", "TEXT")
-        } else {
-            group
+            None => format!(", CAST(NULL AS {as_text}) AS grp"),
         };
         let (body, what) = match (&self.options.units_table, self.policy.units.is_empty()) {
             (Some(t), _) => {
@@ -195,11 +210,6 @@ impl<'p> Gen<'p> {
                 // ranked: the query stops, as `kaohe run` does on a units file (E023).
                 let error =
                     text("kaohe E023: a unit is listed in two ranking groups of the units table: ");
-                let as_text = if self.options.dialect == Dialect::Postgres {
-                    "TEXT"
-                } else {
-                    "VARCHAR"
-                };
                 (
                     format!(
                         "SELECT CASE WHEN _groups > 1 THEN CAST(CAST({error} || unit AS INTEGER) AS {as_text}) ELSE unit END AS unit, grp\n\

@@ -68,12 +68,10 @@ fn columns(policy: &ir::Policy) -> Result<Vec<(String, Column)>, Diagnostic> {
 pub fn schema(policy: &ir::Policy, dialect: Dialect, table: &str) -> Result<String, Diagnostic> {
     let cols = columns(policy)?;
     let ty = |c: Column| match (c, dialect) {
-        (Column::Text, Dialect::Postgres) => "TEXT".to_string(),
-        (Column::Text, Dialect::DuckDb) => "VARCHAR".to_string(),
+        (Column::Text, _) => dialect.text_type().to_string(),
         (Column::Date, _) => "DATE".to_string(),
         (Column::Whole, _) => "BIGINT".to_string(),
-        (Column::Number, Dialect::Postgres) => "NUMERIC".to_string(),
-        (Column::Number, Dialect::DuckDb) => format!("DECIMAL(38, {SCALE})"),
+        (Column::Number, _) => dialect.number_type(),
     };
     let lines: Vec<String> = cols
         .iter()

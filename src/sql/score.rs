@@ -285,7 +285,7 @@ fn outcome(g: &mut Gen) {
             "SELECT *, RANK() OVER (PARTITION BY grp ORDER BY total DESC) AS rank,\n  \
              COUNT(*) OVER (PARTITION BY grp) AS group_size,\n  \
              {floor} AS veto_floor,\n  CAST(NULL AS {}) AS gr0\nFROM totals",
-            text_type(g)
+            g.options.dialect.text_type()
         ),
     );
     let mut last = "ranked".to_string();
@@ -295,10 +295,7 @@ fn outcome(g: &mut Gen) {
     let grade_col = format!("gr{}", p.grades.len());
     // Prizes in the policy's order (each section's in section order).
     let labels = labels(p);
-    let decimal = match g.options.dialect {
-        Dialect::Postgres => "NUMERIC",
-        Dialect::DuckDb => "DECIMAL(38, 10)",
-    };
+    let decimal = g.options.dialect.number_type();
     let mut prizes = Vec::new();
     let mut prize_cols = Vec::new();
     let mut improved = Vec::new();
@@ -426,13 +423,6 @@ fn outcome(g: &mut Gen) {
         "-- one row a unit, ranked; ties listed by name\nSELECT {}\nFROM {last}\nORDER BY {order}",
         out.join(",\n  ")
     );
-}
-
-fn text_type(g: &Gen) -> &'static str {
-    match g.options.dialect {
-        Dialect::Postgres => "TEXT",
-        Dialect::DuckDb => "VARCHAR",
-    }
 }
 
 /// One grade, best first: a unit not yet graded whose total meets the threshold and that no
