@@ -1,5 +1,6 @@
 //! Part of the command line: `run` and `explain`, the commands of the back half of the pipeline.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -373,25 +374,21 @@ fn evaluate_scores(
     ui: Ui,
     err: &mut impl Write,
 ) -> std::io::Result<Option<Scores>> {
-    let units = match units_of(policy, args) {
+    let (units, groups) = match units_of(policy, args) {
         Ok(u) => u,
         Err(d) => {
             write!(err, "{}", super::render(&[d], sources, ui))?;
             return Ok(None);
         }
     };
-    let groups = match &args.units {
-        Some(path) => facts::read_unit_groups(path),
-        None => Ok(Default::default()),
-    };
     let previous = args
         .previous
         .as_deref()
         .map(|p| crate::outcome::read_previous(p, policy))
         .transpose();
-    let (groups, previous) = match (groups, previous) {
-        (Ok(g), Ok(p)) => (g, p),
-        (Err(d), _) | (_, Err(d)) => {
+    let previous = match previous {
+        Ok(p) => p,
+        Err(d) => {
             write!(err, "{}", super::render(&[d], sources, ui))?;
             return Ok(None);
         }
@@ -521,11 +518,19 @@ fn read_line(file: &facts::FileRead, chinese: bool) -> String {
     }
 }
 
-/// The assessed units: `--units FILE`, else the policy's `units`, else (None) those of the facts.
-fn units_of(policy: &ir::Policy, args: &FactArgs) -> Result<Option<Vec<String>>, Diagnostic> {
+/// The assessed units (`None`: those of the facts) and each one's ranking group.
+type Assessed = (Option<Vec<String>>, HashMap<String, String>);
+
+/// The assessed units and their ranking groups: `--units FILE` (read once), else the policy's
+/// `units`, else (None) those of the facts.
+fn units_of(
+    policy: &ir::Policy,
+    args: &FactArgs,
+) -> Result<Assessed, Diagnostic> {
     if let Some(path) = &args.units {
-        let units = facts::read_units_file(path)?;
+        let facts::UnitsFile { units, groups } = facts::read_units(path)?;
         let mut seen = rustc_hash::FxHashSet::default();
+        seen.reserve(units.len());
         for u in &units {
             if !seen.insert(u.as_str()) {
                 return Err(Diagnostic::error(
@@ -542,7 +547,10 @@ fn units_of(policy: &ir::Policy, args: &FactArgs) -> Result<Option<Vec<String>>,
             )
             .with_help("write one unit a line, or a CSV with a `unit` column"));
         }
-        return Ok(Some(units));
+        return Ok((Some(units), groups));
     }
-    Ok((!policy.units.is_empty()).then(|| policy.units.clone()))
+    Ok((
+        (!policy.units.is_empty()).then(|| policy.units.clone()),
+        HashMap::new(),
+    ))
 }

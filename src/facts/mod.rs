@@ -14,6 +14,7 @@ pub(crate) mod scan;
 mod sheet;
 pub mod split;
 mod units;
+mod units_file;
 mod validate;
 
 use std::collections::HashMap;
@@ -27,8 +28,9 @@ use crate::ir;
 use crate::span::SourceMap;
 
 pub use folder::{expand_folders, is_fact_file};
-pub use read::{read_unit_groups, read_units_file, Encoding, FileRead, Format};
+pub use read::{Encoding, FileRead, Format};
 pub use units::UnitIndex;
+pub use units_file::{read_unit_groups, read_units, read_units_file, UnitsFile};
 pub use validate::Percents;
 
 /// The column a header names: Chinese headers are the built-in columns' Chinese names

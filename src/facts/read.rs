@@ -1,6 +1,5 @@
 //! Part of the facts stage: opening fact files (CSV or JSON Lines; UTF-8 with or without BOM, GBK/GB18030) row by row.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -196,7 +195,7 @@ pub(super) struct FileContext<'a, 'b> {
 /// with a BOM (Excel's "Unicode text"), or else GB18030 (which covers GBK and GB2312). A
 /// byte sequence the encoding cannot decode is an error, never a replacement character.
 /// `-` is standard input, read once and kept, so a second pass (`explain`) reads it again.
-fn open_text(path: &Path) -> Result<(Box<dyn Read>, Encoding), Diagnostic> {
+pub(super) fn open_text(path: &Path) -> Result<(Box<dyn Read>, Encoding), Diagnostic> {
     let name = path.display().to_string();
     let cannot = |e: std::io::Error| {
         let reason = match e.kind() {
@@ -686,98 +685,4 @@ fn malformed(name: &str, what: &str) -> Diagnostic {
         format!("`{name}` cannot be read as CSV: {}", what.to_lowercase()),
     )
     .with_help("save it as CSV (UTF-8 or GBK) or JSON Lines")
-}
-
-/// The ranking group of each unit of a units file with a `group` (or `类别`) column; empty without one.
-pub fn read_unit_groups(path: &Path) -> Result<HashMap<String, String>, Diagnostic> {
-    let mut text = String::new();
-    open_text(path)?.0.read_to_string(&mut text).map_err(|e| {
-        Diagnostic::error(
-            Code::Io,
-            format!(
-                "cannot read `{}`: {}",
-                path.display(),
-                e.to_string().to_lowercase()
-            ),
-        )
-    })?;
-    let kept: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect();
-    let text = kept.join("\n");
-    let mut csv = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = match csv.headers() {
-        Ok(h) => h
-            .iter()
-            .map(|c| c.trim().trim_start_matches('\u{feff}').to_string())
-            .collect(),
-        Err(_) => return Ok(HashMap::new()),
-    };
-    let unit = header
-        .iter()
-        .position(|h| super::canonical_column(h) == "unit");
-    let group = header
-        .iter()
-        .position(|h| matches!(h.as_str(), "group" | "类别" | "分组" | "组别"));
-    let (Some(unit), Some(group)) = (unit, group) else {
-        return Ok(HashMap::new());
-    };
-    Ok(csv
-        .records()
-        .filter_map(Result::ok)
-        .filter_map(|r| {
-            let u = r.get(unit)?.trim().to_string();
-            let g = r.get(group)?.trim().to_string();
-            (!u.is_empty() && !g.is_empty()).then_some((u, g))
-        })
-        .collect())
-}
-
-/// Reads a units file: one unit a line, or a CSV with a `unit` column.
-pub fn read_units_file(path: &Path) -> Result<Vec<String>, Diagnostic> {
-    let mut text = String::new();
-    open_text(path)?.0.read_to_string(&mut text).map_err(|e| {
-        Diagnostic::error(
-            Code::Io,
-            format!(
-                "cannot read `{}`: {}",
-                path.display(),
-                e.to_string().to_lowercase()
-            ),
-        )
-    })?;
-    // Comments and blank lines are dropped before the header is looked for.
-    let kept: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect();
-    let text = kept.join("\n");
-    let mut lines = kept.iter().copied();
-    let first = lines.next().unwrap_or_default();
-    let header: Vec<&str> = first.split(',').map(str::trim).collect();
-    let units: Vec<String> = match header
-        .iter()
-        .position(|c| super::canonical_column(c) == "unit")
-    {
-        Some(col) => {
-            let mut csv = csv::ReaderBuilder::new()
-                .flexible(true)
-                .from_reader(text.as_bytes());
-            csv.records()
-                .filter_map(Result::ok)
-                .filter_map(|r| r.get(col).map(|u| u.trim().to_string()))
-                .filter(|u| !u.is_empty())
-                .collect()
-        }
-        None => std::iter::once(first)
-            .chain(lines)
-            .map(str::to_string)
-            .collect(),
-    };
-    Ok(units)
 }
