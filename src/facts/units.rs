@@ -63,8 +63,20 @@ impl UnitIndex {
             names: Vec::with_capacity(names.len()),
             slots: vec![FREE; (names.len() * 2).next_power_of_two().max(16)],
         };
-        for n in names {
-            index.insert(n);
+        // A batch's hashes first and their home slots read, so that the probes of a batch
+        // overlap their waits on memory instead of taking one after another (a province's
+        // 200,000 units spread over 8 MB of slots).
+        let mut hashes = [0u64; 64];
+        for batch in names.chunks(hashes.len()) {
+            let mut warm = 0u64;
+            for (h, n) in hashes.iter_mut().zip(batch) {
+                *h = hash(n);
+                warm ^= index.warm(*h);
+            }
+            std::hint::black_box(warm);
+            for (h, n) in hashes.iter().zip(batch) {
+                index.insert_hashed(n, *h);
+            }
         }
         index
     }
@@ -112,17 +124,45 @@ impl UnitIndex {
 
     /// The position of `name`, added at the end if new; `None` past 4 billion units.
     pub fn insert(&mut self, name: &str) -> Option<usize> {
-        if let Some(i) = self.get(name) {
-            return Some(i);
+        if (self.names.len() + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        self.insert_hashed(name, hash(name))
+    }
+
+    /// [`UnitIndex::insert`] of a name of hash `h`, with room for it: found or placed in one probe.
+    fn insert_hashed(&mut self, name: &str, h: u64) -> Option<usize> {
+        let (p, len) = (prefix(name), name.len());
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut at = self.home(h);
+        loop {
+            let s = self.slots.get(at)?;
+            if s.index == EMPTY {
+                break;
+            }
+            if s.prefix == p
+                && s.len as usize == len
+                && (len <= 8 || self.names.get(s.index as usize).is_some_and(|n| n == name))
+            {
+                return Some(s.index as usize);
+            }
+            at = (at + 1) & mask;
         }
         let index = u32::try_from(self.names.len())
             .ok()
             .filter(|&i| i != EMPTY)?;
         if (self.names.len() + 1) * 2 > self.slots.len() {
+            // Never with the room `new` and `insert` make; kept so that the table never fills.
             self.grow();
+            return self.insert_hashed(name, h);
         }
+        let slot = self.slots.get_mut(at)?;
+        *slot = Slot {
+            prefix: p,
+            len: u32::try_from(len).unwrap_or(u32::MAX),
+            index,
+        };
         self.names.push(name.to_string());
-        self.place(name, index);
         Some(index as usize)
     }
 
