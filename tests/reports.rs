@@ -211,3 +211,50 @@ fn every_receipt_at_once_as_text_html_or_a_workbook() {
         "--all and --unit exclude each other"
     );
 }
+
+/// Every number of a report is written by `report::number` (the CSV's a million at a time,
+/// without `fmt`): it must be what `normalize().to_string()` gives, for every scale, sign and
+/// size of mantissa, -0 and the largest decimal included.
+#[test]
+fn numbers_are_written_as_normalize_writes_them() {
+    use rust_decimal::Decimal;
+    let mut cases = vec![
+        Decimal::ZERO,
+        -Decimal::ZERO,
+        Decimal::new(-0, 3),
+        Decimal::MAX,
+        Decimal::MIN,
+        Decimal::new(5, 2),
+        Decimal::new(-5, 1),
+        Decimal::new(1000, 3),
+        Decimal::new(100, 0),
+        Decimal::new(975, 1),
+        Decimal::new(1, 28),
+    ];
+    // A small generator of its own (xorshift): mantissas of every width up to 96 bits.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for _ in 0..20_000 {
+        let bits = next() % 97;
+        let wide = (u128::from(next()) << 64 | u128::from(next())) >> (128 - bits.max(1));
+        let lo = wide as u32;
+        let mid = (wide >> 32) as u32;
+        let hi = (wide >> 64) as u32;
+        let scale = (next() % 29) as u32;
+        let negative = next() % 2 == 0;
+        // Trailing zeros to strip, often.
+        let d = Decimal::from_parts(lo, mid, hi, negative, scale);
+        cases.push(d);
+        if let Some(t) = d.checked_mul(Decimal::from(1000)) {
+            cases.push(t);
+        }
+    }
+    for d in cases {
+        assert_eq!(kaohe::report::number(d), d.normalize().to_string(), "{d:?}");
+    }
+}

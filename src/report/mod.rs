@@ -17,13 +17,58 @@ pub use xlsx::xlsx;
 
 /// A decimal as people write it: no trailing zeros (`97.5`, `100`).
 pub fn number(d: Decimal) -> String {
-    // `normalize` divides by ten until it cannot: skip it when there is nothing to strip
-    // (a last digit that is not 0, or a whole number other than zero, which may be -0),
-    // which is most scores.
-    if d.mantissa() % 10 != 0 || (d.scale() == 0 && !d.is_zero()) {
-        d.to_string()
+    let mut out = Vec::with_capacity(16);
+    push_number(d, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`number`] written onto `out`: what `d.normalize().to_string()` gives (`0.05`, `-2.5`,
+/// `0` for -0), without dividing a 96-bit number by ten until it cannot, nor `fmt`: a
+/// province's CSV report writes a million of them.
+pub fn push_number(d: Decimal, out: &mut Vec<u8>) {
+    let (mut m, mut scale) = (d.mantissa().unsigned_abs(), d.scale());
+    if m == 0 {
+        out.push(b'0');
+        return;
+    }
+    while scale > 0 && m % 10 == 0 {
+        m /= 10;
+        scale -= 1;
+    }
+    if d.is_sign_negative() {
+        out.push(b'-');
+    }
+    // A 96-bit mantissa has at most 29 digits; most fit 64 bits, whose division is cheaper.
+    let mut digits = [0u8; 40];
+    let mut at = digits.len();
+    let mut put = |digit: u8| {
+        at -= 1;
+        if let Some(slot) = digits.get_mut(at) {
+            *slot = b'0' + digit;
+        }
+    };
+    while m > u128::from(u64::MAX) {
+        put((m % 10) as u8);
+        m /= 10;
+    }
+    let mut v = m as u64;
+    while v > 0 {
+        put((v % 10) as u8);
+        v /= 10;
+    }
+    let written = digits.get(at..).unwrap_or_default();
+    let scale = scale as usize;
+    let whole = written.len().saturating_sub(scale);
+    if whole == 0 {
+        out.extend_from_slice(b"0.");
+        out.extend(std::iter::repeat_n(b'0', scale - written.len()));
+        out.extend_from_slice(written);
     } else {
-        d.normalize().to_string()
+        out.extend_from_slice(written.get(..whole).unwrap_or_default());
+        if scale > 0 {
+            out.push(b'.');
+            out.extend_from_slice(written.get(whole..).unwrap_or_default());
+        }
     }
 }
 
@@ -290,13 +335,12 @@ fn csv_rows(
     scores: &crate::eval::dense::Dense,
     ranked: &[(usize, usize)],
 ) -> Result<Vec<u8>, csv::Error> {
-    use std::fmt::Write as _;
     let mut w = csv::Writer::from_writer(Vec::with_capacity(48 * ranked.len()));
     let n = scores.sections.len();
-    let mut text = String::new();
+    let mut text = Vec::new();
     for &(u, rank) in ranked {
         text.clear();
-        let _ = write!(text, "{rank}");
+        push_number(Decimal::from(rank), &mut text);
         w.write_field(&text)?;
         // Most names need no neutralising: `cell` gives them back without a copy.
         w.write_field(cell(scores.names.get(u).map_or("", String::as_str)).as_bytes())?;
@@ -307,7 +351,7 @@ fn csv_rows(
             .chain(scores.scores.iter().skip(u * n).take(n));
         for d in numbers {
             text.clear();
-            let _ = write!(text, "{}", d.normalize());
+            push_number(*d, &mut text);
             w.write_field(&text)?;
         }
         w.write_record(None::<&[u8]>)?;
