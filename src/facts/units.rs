@@ -49,11 +49,16 @@ pub fn hash(name: &str) -> u64 {
 /// A name's first 8 bytes as a number (zeros after a shorter name): with its length, enough to
 /// tell names of at most 8 bytes apart.
 pub(super) fn prefix(name: &str) -> u64 {
-    let mut bytes = [0u8; 8];
-    for (b, n) in bytes.iter_mut().zip(name.as_bytes()) {
-        *b = *n;
+    let bytes = name.as_bytes();
+    if let Some(head) = bytes.first_chunk::<8>() {
+        return u64::from_le_bytes(*head);
     }
-    u64::from_le_bytes(bytes)
+    // Shifted in, not copied: a copy of up to 8 bytes compiles to a call of `memcpy`, which
+    // cost more than the lookup itself (twice a row or more: the unit, the fact, a set's value).
+    bytes
+        .iter()
+        .enumerate()
+        .fold(0, |x, (i, &b)| x | u64::from(b) << (8 * i))
 }
 
 impl UnitIndex {
