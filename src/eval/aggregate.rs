@@ -17,6 +17,7 @@ use crate::ir;
 pub(crate) struct Overflow(pub bool);
 
 impl Overflow {
+    #[inline]
     pub fn add(&mut self, a: Decimal, b: Decimal) -> Decimal {
         a.checked_add(b).unwrap_or_else(|| {
             self.0 = true;
@@ -24,6 +25,7 @@ impl Overflow {
         })
     }
 
+    #[inline]
     pub fn mul(&mut self, a: Decimal, b: Decimal) -> Decimal {
         a.checked_mul(b).unwrap_or_else(|| {
             self.0 = true;

@@ -190,7 +190,7 @@ pub(super) struct Plan<'p> {
     pub fact_index: FxHashMap<&'p str, usize>,
     /// The fact names the unit's conditions and rules are written with, by where their text
     /// is (address, length) → fact: scoring looks a name up by its place, without comparing it.
-    pub named: Vec<(usize, usize, usize)>,
+    pub named: Named,
     pub ops: Vec<Vec<Op<'p>>>,
     /// For each state fact, the rules that count its rows in force, once every row is read.
     pub replay: Vec<Vec<Op<'p>>>,
@@ -199,6 +199,9 @@ pub(super) struct Plan<'p> {
     pub keyed: Vec<bool>,
     pub facts: Vec<FactSlots>,
     pub rule_slots: Vec<RuleSlot>,
+    /// For each rule `per missing` value of a closed set: where each required value sits in
+    /// the set (`None`: not in it, so always missing), so that scoring compares bits, not names.
+    pub required_bits: Vec<Vec<Option<u32>>>,
     pub calendar: Calendar,
 }
 
@@ -470,19 +473,92 @@ impl<'p> Plan<'p> {
             let filter = filter.map(|c| Filter::of(c, decl));
             to.push(Op::Rule { filter, action });
         }
+        let required_bits = rules
+            .iter()
+            .zip(&rule_slots)
+            .map(|(rule, slot)| match (&rule.kind, slot) {
+                (RuleKind::Missing { required, .. }, RuleSlot::Mask { fact, field, .. }) => {
+                    let values = policy
+                        .facts
+                        .get(*fact)
+                        .and_then(|f| f.fields.get(*field))
+                        .and_then(|x| match &x.kind {
+                            FieldKind::Set(values) => Some(values),
+                            _ => None,
+                        });
+                    required
+                        .iter()
+                        .map(|r| {
+                            values
+                                .and_then(|v| v.iter().position(|v| v == r))
+                                .and_then(|i| u32::try_from(i).ok())
+                                .filter(|i| *i < 64)
+                        })
+                        .collect()
+                }
+                _ => Vec::new(),
+            })
+            .collect();
         Some(Plan {
             policy,
             rules,
             fact_index,
-            named,
+            named: Named::new(&named),
             ops,
             replay,
             counts,
             keyed,
             facts,
             rule_slots,
+            required_bits,
             calendar: Calendar::new(policy.calendar.as_ref()),
         })
+    }
+}
+
+/// The fact names a policy's conditions and rules are written with, found by where their text
+/// is: a table of its own, a power of two at most half full, one probe by the text's address
+/// (scoring looks names up a few times a unit, 200,000 units).
+pub(super) struct Named {
+    slots: Vec<Option<(usize, usize, usize)>>,
+}
+
+impl Named {
+    fn new(names: &[(usize, usize, usize)]) -> Named {
+        let size = (names.len() * 2).next_power_of_two().max(8);
+        let mut table = Named {
+            slots: vec![None; size],
+        };
+        for &(at, len, fact) in names {
+            let mut i = table.home(at);
+            while let Some(Some((a, l, _))) = table.slots.get(i) {
+                if (*a, *l) == (at, len) {
+                    break;
+                }
+                i = (i + 1) & (size - 1);
+            }
+            if let Some(slot) = table.slots.get_mut(i) {
+                *slot = Some((at, len, fact));
+            }
+        }
+        table
+    }
+
+    fn home(&self, at: usize) -> usize {
+        // Names are a few bytes apart: the address's low bits (past its alignment) spread them.
+        (at ^ (at >> 7)) & (self.slots.len() - 1)
+    }
+
+    /// The fact named by the text at `at`, `len` bytes long, when it is one of the policy's.
+    pub fn get(&self, at: usize, len: usize) -> Option<usize> {
+        let mut i = self.home(at);
+        loop {
+            let (a, l, fact) = (*self.slots.get(i)?)?;
+            if (a, l) == (at, len) {
+                return Some(fact);
+            }
+            i = (i + 1) & (self.slots.len() - 1);
+        }
     }
 }
 

@@ -92,6 +92,8 @@ fn signed_sum(rules: &[ir::Rule], amounts: &[Decimal], of: &mut Overflow) -> Dec
         .iter()
         .zip(amounts)
         .fold(Decimal::ZERO, |a, (r, x)| match r.verb {
+            // Most of a unit's rules give nothing: their zero is not added.
+            _ if x.is_zero() => a,
             Verb::Deduct => of.add(a, -*x),
             Verb::Award => of.add(a, *x),
         })
@@ -112,8 +114,9 @@ fn rules(
         let raw = raw(plan, env, *next, rule, of)?;
         *next += 1;
         amounts.push(match rule.cap {
-            Some(c) => raw.min(c),
-            None => raw,
+            // A zero under a cap of zero or more stays zero: no comparison.
+            Some(c) if !raw.is_zero() || c.is_sign_negative() => raw.min(c),
+            _ => raw,
         });
     }
     for (g, group) in groups.iter().enumerate() {
@@ -197,7 +200,16 @@ fn raw(
             of.mul(*rate, quantity)
         }
         RuleKind::Missing { rate, required, .. } => {
-            let missing = required.iter().filter(|v| !env.has(slot, v)).count();
+            let missing = match slot {
+                RuleSlot::Mask { slot, .. } => {
+                    let mask = env.mask(slot);
+                    let bits = plan.required_bits.get(index).map_or(&[][..], Vec::as_slice);
+                    bits.iter()
+                        .filter(|b| b.is_none_or(|i| mask & (1u64 << i) == 0))
+                        .count()
+                }
+                _ => required.iter().filter(|v| !env.has(slot, v)).count(),
+            };
             of.mul(*rate, Decimal::from(missing))
         }
         RuleKind::Times { factor, fact } => match env.total_value(fact, of) {
@@ -228,8 +240,8 @@ struct UnitEnv<'e, 'p> {
 impl UnitEnv<'_, '_> {
     fn slots(&self, fact: &str) -> Option<(&ir::Fact, super::plan::FactSlots)> {
         let at = (fact.as_ptr() as usize, fact.len());
-        let i = match self.plan.named.iter().find(|(p, l, _)| (*p, *l) == at) {
-            Some(&(_, _, i)) => i,
+        let i = match self.plan.named.get(at.0, at.1) {
+            Some(i) => i,
             None => *self.plan.fact_index.get(fact)?,
         };
         Some((self.plan.policy.facts.get(i)?, *self.plan.facts.get(i)?))
@@ -297,6 +309,16 @@ impl UnitEnv<'_, '_> {
     /// The unit's one value of a fact (`FactAgg::total_value`).
     fn total_value(&self, fact: &str, of: &mut Overflow) -> Option<Decimal> {
         let (decl, slots) = self.slots(fact)?;
+        self.value_of(decl, slots, of)
+    }
+
+    /// [`UnitEnv::total_value`] of a fact already found.
+    fn value_of(
+        &self,
+        decl: &ir::Fact,
+        slots: super::plan::FactSlots,
+        of: &mut Overflow,
+    ) -> Option<Decimal> {
         match decl.shape {
             Shape::Event => Some(slots.occurrences.map_or(Decimal::ZERO, |s| self.sum_at(s))),
             Shape::Points { .. } => Some(slots.points.map_or(Decimal::ZERO, |s| self.sum_at(s))),
@@ -334,7 +356,7 @@ impl Env for UnitEnv<'_, '_> {
                 self.reported(slots).is_some_and(|(_, v)| !v.is_zero()),
             )),
             _ => self
-                .total_value(name, &mut Overflow::default())
+                .value_of(decl, slots, &mut Overflow::default())
                 .map(Val::Num),
         }
     }
