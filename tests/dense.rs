@@ -179,3 +179,36 @@ fn the_dense_lane_gives_up_on_what_the_general_reader_reports() {
         assert_eq!(Some(general), lane, "good file {i}: {text:?}");
     }
 }
+
+#[test]
+fn names_a_spreadsheet_would_misread_are_written_as_the_general_writer_writes_them() {
+    // The dense lane writes its CSV rows itself: a unit of the units file with a comma, a
+    // quote, a formula's first character or a control character in its name (and no row, so
+    // that the plain fact file keeps the lane) must come out as the csv crate's writer, which
+    // the general report uses, writes it.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let policy = dir.path().join("p.policy");
+    std::fs::write(
+        &policy,
+        "policy \"p\"\n  total 2\nfact late: event\nsection \"A\" worth 2\n  deduct 0.1 per occurrence of late\n",
+    )
+    .expect("written");
+    let facts = dir.path().join("facts.csv");
+    std::fs::write(&facts, "unit,fact,count\nA,late,1\nB,late,3\n").expect("written");
+    let units = dir.path().join("units.csv");
+    std::fs::write(
+        &units,
+        "unit,group\nA,x\nB,x\n\"Office, east\",x\n\"He said \"\"hi\"\"\",x\n=SUM(1),x\n-3,x\n\"tab\there\",x\n",
+    )
+    .expect("written");
+    let Some((general, lane)) = both(&policy, &[facts], Some(&units), None) else {
+        panic!("the policy does not check");
+    };
+    assert!(general.0.contains("\"Office, east\""), "{}", general.0);
+    assert!(
+        general.0.contains("\"He said \"\"hi\"\"\""),
+        "{}",
+        general.0
+    );
+    assert_eq!(Some(general), lane);
+}
