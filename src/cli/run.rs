@@ -523,10 +523,7 @@ type Assessed = (Option<Vec<String>>, HashMap<String, String>);
 
 /// The assessed units and their ranking groups: `--units FILE` (read once), else the policy's
 /// `units`, else (None) those of the facts.
-fn units_of(
-    policy: &ir::Policy,
-    args: &FactArgs,
-) -> Result<Assessed, Diagnostic> {
+fn units_of(policy: &ir::Policy, args: &FactArgs) -> Result<Assessed, Diagnostic> {
     if let Some(path) = &args.units {
         let facts::UnitsFile { units, groups } = facts::read_units(path)?;
         let mut seen = rustc_hash::FxHashSet::default();
