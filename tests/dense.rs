@@ -212,3 +212,53 @@ fn names_a_spreadsheet_would_misread_are_written_as_the_general_writer_writes_th
     );
     assert_eq!(Some(general), lane);
 }
+
+#[test]
+fn a_province_of_tied_units_is_ranked_as_the_general_evaluator_ranks_it() {
+    // Enough units for the dense lane to sort in two halves on two threads and merge them
+    // (from 65,536), most of them tied, with names that share their first 8 bytes, names
+    // shorter than 8 bytes and Chinese names, listed in no order: the ranks and the order of
+    // the rows must be the general evaluator's (ties by name).
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let policy = dir.path().join("p.policy");
+    std::fs::write(
+        &policy,
+        "policy \"p\"\n  total 2\nfact late: event\nsection \"A\" worth 2\n  deduct 0.1 per occurrence of late\n",
+    )
+    .expect("written");
+    let name = |i: u64| match i % 3 {
+        0 => format!("U{i}"),
+        1 => format!("Department-{}-{i}", i % 97),
+        _ => format!("单位{i}"),
+    };
+    let n = 80_000u64;
+    let mut units = String::from("unit\n");
+    let mut facts = String::from("unit,fact,count\n");
+    for k in 0..n {
+        // A permutation of 0..n, so that the file lists the units in no order.
+        let i = (k * 48_271) % n;
+        units.push_str(&name(i));
+        units.push('\n');
+        if !i.is_multiple_of(4) {
+            facts.push_str(&format!("{},late,{}\n", name(i), i % 7));
+        }
+    }
+    let (units_path, facts_path) = (dir.path().join("units.csv"), dir.path().join("facts.csv"));
+    std::fs::write(&units_path, units).expect("written");
+    std::fs::write(&facts_path, facts).expect("written");
+    for pieces in [None, Some((2, 1 << 20))] {
+        let Some((general, lane)) = both(
+            &policy,
+            std::slice::from_ref(&facts_path),
+            Some(&units_path),
+            pieces,
+        ) else {
+            panic!("the policy does not check");
+        };
+        assert!(
+            lane.is_some(),
+            "the dense lane did not take the run ({pieces:?})"
+        );
+        assert_eq!(Some(general), lane, "{pieces:?}");
+    }
+}

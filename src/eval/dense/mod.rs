@@ -172,7 +172,7 @@ pub fn score(policy: &ir::Policy, run: &Run) -> Option<Dense> {
     let threads = run.thread_count();
     let (totals, scores) = score_all(&plan, &state, names.len(), n, threads).ok()?;
     drop(state);
-    let order = rank_order(&totals, &names);
+    let order = rank_order(&totals, &names, threads);
     let ranks = crate::outcome::shared_ranks(
         order
             .iter()
@@ -247,7 +247,7 @@ fn score_all(
 /// sorted as a packed key — its total as a whole number, its name's first 8 bytes in order —
 /// so that most comparisons touch neither a decimal nor a name (200,000 units, most of them
 /// tied somewhere).
-fn rank_order(totals: &[Decimal], names: &[String]) -> Vec<usize> {
+fn rank_order(totals: &[Decimal], names: &[String], threads: usize) -> Vec<usize> {
     let by_name = |a: usize, b: usize| names.get(a).cmp(&names.get(b));
     let Some(keys) = sort_keys(totals) else {
         let mut order: Vec<usize> = (0..names.len()).collect();
@@ -259,24 +259,61 @@ fn rank_order(totals: &[Decimal], names: &[String]) -> Vec<usize> {
         });
         return order;
     };
-    let mut packed: Vec<(std::cmp::Reverse<i128>, u64, usize)> = keys
+    let mut packed: Vec<Packed> = keys
         .into_iter()
         .zip(names)
         .enumerate()
         .map(|(u, (k, name))| (std::cmp::Reverse(k), leading_bytes(name), u))
         .collect();
-    packed.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| by_name(a.2, b.2)));
+    let order =
+        |a: &Packed, b: &Packed| (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| by_name(a.2, b.2));
+    // Two halves sorted on two threads and merged: the order is total (names are unique), so
+    // this is the order one sort gives.
+    let half = packed.len() / 2;
+    if threads > 1 && packed.len() >= 1 << 16 {
+        let (left, right) = packed.split_at_mut(half);
+        let halves = std::thread::scope(|s| {
+            let other = std::thread::Builder::new()
+                .spawn_scoped(s, || left.sort_unstable_by(order))
+                .ok()?;
+            right.sort_unstable_by(order);
+            other.join().ok()
+        });
+        if halves.is_some() {
+            let (left, right) = packed.split_at(half);
+            let mut merged = Vec::with_capacity(packed.len());
+            let (mut l, mut r) = (left.iter().peekable(), right.iter().peekable());
+            loop {
+                let next = match (l.peek(), r.peek()) {
+                    (Some(a), Some(b)) if order(a, b).is_le() => l.next(),
+                    (Some(_), Some(_)) | (None, Some(_)) => r.next(),
+                    (Some(_), None) => l.next(),
+                    (None, None) => break,
+                };
+                merged.extend(next.map(|p| p.2));
+            }
+            return merged;
+        }
+    }
+    packed.sort_unstable_by(order);
     packed.into_iter().map(|(_, _, u)| u).collect()
 }
+
+/// A unit as it is sorted: its total (highest first), its name's leading bytes, its place.
+type Packed = (std::cmp::Reverse<i128>, u64, usize);
 
 /// A name's first 8 bytes as a number in the names' order (zeros after a shorter name: equal
 /// leading bytes leave the order to the whole names).
 fn leading_bytes(name: &str) -> u64 {
-    let mut bytes = [0u8; 8];
-    for (b, n) in bytes.iter_mut().zip(name.as_bytes()) {
-        *b = *n;
+    let bytes = name.as_bytes();
+    if let Some(head) = bytes.first_chunk::<8>() {
+        return u64::from_be_bytes(*head);
     }
-    u64::from_be_bytes(bytes)
+    // Shifted in, not copied (a copy of a variable length is a call of `memcpy`).
+    bytes
+        .iter()
+        .enumerate()
+        .fold(0, |x, (i, &b)| x | u64::from(b) << (56 - 8 * i))
 }
 
 /// Totals as whole numbers at one scale, to sort by (`None` when one would not fit).
