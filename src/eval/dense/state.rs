@@ -153,6 +153,9 @@ fn keep_kept(
     Ok(())
 }
 
+/// From how many units a batch's aggregates are read ahead (below, a core's cache holds them).
+const WARM_FROM: usize = 8192;
+
 /// Every unit's aggregates.
 pub(super) struct State {
     units: usize,
@@ -264,7 +267,9 @@ impl State {
     pub fn feed_batch(&mut self, plan: &Plan, batch: &[Typed]) -> Result<(), Bail> {
         let n = &plan.counts;
         let mut warm = 0u64;
-        for row in batch {
+        // A few thousand units' aggregates stay in the cache: nothing to read ahead.
+        let ahead = if self.units >= WARM_FROM { batch } else { &[] };
+        for row in ahead {
             let u = row.unit_id.ok_or(Bail)?;
             if n.sums > 0 {
                 warm ^= self
