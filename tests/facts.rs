@@ -67,3 +67,33 @@ fn unusual_but_good_fact_files_score() {
         assert_eq!(code, 0, "{facts}:\n{stderr}");
     });
 }
+
+/// The unit index compares a name's length and first 8 bytes before the name (and the fast
+/// lane finds fact names and set values the same way): names of every length, differing in
+/// one byte at any place, each find their own place, and names not listed find none.
+#[test]
+fn the_unit_index_tells_apart_names_of_every_length() {
+    let mut names = Vec::new();
+    for len in 0..=20usize {
+        let base: String = "abcdefghijklmnopqrstu".chars().take(len).collect();
+        names.push(base.clone());
+        for at in 0..len {
+            let mut other: Vec<char> = base.chars().collect();
+            other[at] = 'Z';
+            names.push(other.into_iter().collect());
+        }
+        names.push(format!("{}单", base));
+    }
+    names.sort();
+    names.dedup();
+    let index = kaohe::facts::UnitIndex::new(&names);
+    assert_eq!(index.len(), names.len());
+    for (i, n) in names.iter().enumerate() {
+        assert_eq!(index.get(n), Some(i), "{n:?}");
+        for missing in [format!("{n}x"), format!("x{n}"), format!("{n}\0")] {
+            if !names.contains(&missing) {
+                assert_eq!(index.get(&missing), None, "{missing:?}");
+            }
+        }
+    }
+}

@@ -712,6 +712,10 @@ fn plain(text: &str) -> Result<Decimal, Bail> {
 /// [`plain`], and whether the number is whole.
 fn plain_whole(text: &str) -> Result<(Decimal, bool), Bail> {
     let b = text.as_bytes();
+    // One digit, most persons and days.
+    if let [d @ b'0'..=b'9'] = b {
+        return Ok((Decimal::from(d - b'0'), true));
+    }
     if b.len() <= 18 && !b.is_empty() {
         let (mut mantissa, mut scale, mut point) = (0i64, 0u32, false);
         let mut ok = true;

@@ -53,8 +53,14 @@ pub(super) fn prefix(name: &str) -> u64 {
     if let Some(head) = bytes.first_chunk::<8>() {
         return u64::from_le_bytes(*head);
     }
-    // Shifted in, not copied: a copy of up to 8 bytes compiles to a call of `memcpy`, which
-    // cost more than the lookup itself (twice a row or more: the unit, the fact, a set's value).
+    // Loaded, not copied: a copy of up to 8 bytes compiles to a call of `memcpy`, which cost
+    // more than the lookup itself (twice a row or more: the unit, the fact, a set's value).
+    // From 4 bytes, the first 4 and the last 4, which overlap on equal bytes.
+    if let (Some(first), Some(last)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        let shift = 8 * (bytes.len() - 4);
+        return u64::from(u32::from_le_bytes(*first))
+            | u64::from(u32::from_le_bytes(*last)) << shift;
+    }
     bytes
         .iter()
         .enumerate()
