@@ -44,19 +44,19 @@ pub(super) fn unit(
                 Some(w) => {
                     let award = item.rules.iter().any(|r| r.verb == Verb::Award);
                     let start = if award { Decimal::ZERO } else { w };
-                    let score = of.add(start, signed).clamp(Decimal::ZERO, w);
-                    worthy_sum = of.add(worthy_sum, score);
+                    let score = plus(&mut of, start, signed).clamp(Decimal::ZERO, w);
+                    worthy_sum = plus(&mut of, worthy_sum, score);
                     worthy = true;
                 }
                 None => {
-                    passed_sum = of.add(passed_sum, signed);
+                    passed_sum = plus(&mut of, passed_sum, signed);
                     passed_award |= item.rules.iter().any(|r| r.verb == Verb::Award);
                 }
             }
         }
         rules(plan, &env, &s.rules, &s.groups, &mut next, amounts, &mut of)?;
         let signed = signed_sum(&s.rules, amounts, &mut of);
-        passed_sum = of.add(passed_sum, signed);
+        passed_sum = plus(&mut of, passed_sum, signed);
         passed_award |= s.rules.iter().any(|r| r.verb == Verb::Award);
         let score = match s.worth {
             Some(w) => {
@@ -67,23 +67,37 @@ pub(super) fn unit(
                 } else {
                     w
                 };
-                of.add(start, passed_sum).clamp(Decimal::ZERO, w)
+                plus(&mut of, start, passed_sum).clamp(Decimal::ZERO, w)
             }
             None => passed_sum,
         };
         *out = score;
         if s.bonus {
-            bonus = of.add(bonus, score);
+            bonus = plus(&mut of, bonus, score);
         } else {
-            base = of.add(base, score);
+            base = plus(&mut of, base, score);
         }
     }
-    let total = of.add(base.max(Decimal::ZERO), bonus);
+    let total = plus(&mut of, base.max(Decimal::ZERO), bonus);
     if of.0 {
         // The general evaluator names the rule and the rows.
         return Err(Bail);
     }
     Ok(total)
+}
+
+/// `a + b`, without a call when one is zero: the sum is then the other, as rust_decimal
+/// gives it. Most of a unit's sums add a zero somewhere (a section without items, a rule
+/// that gave nothing).
+#[inline]
+fn plus(of: &mut Overflow, a: Decimal, b: Decimal) -> Decimal {
+    if b.is_zero() {
+        a
+    } else if a.is_zero() {
+        b
+    } else {
+        of.add(a, b)
+    }
 }
 
 /// The signed points of `rules` (their amounts in `amounts`).
@@ -94,8 +108,8 @@ fn signed_sum(rules: &[ir::Rule], amounts: &[Decimal], of: &mut Overflow) -> Dec
         .fold(Decimal::ZERO, |a, (r, x)| match r.verb {
             // Most of a unit's rules give nothing: their zero is not added.
             _ if x.is_zero() => a,
-            Verb::Deduct => of.add(a, -*x),
-            Verb::Award => of.add(a, *x),
+            Verb::Deduct => plus(of, a, -*x),
+            Verb::Award => plus(of, a, *x),
         })
 }
 
@@ -238,13 +252,13 @@ struct UnitEnv<'e, 'p> {
 }
 
 impl UnitEnv<'_, '_> {
-    fn slots(&self, fact: &str) -> Option<(&ir::Fact, super::plan::FactSlots)> {
+    fn slots(&self, fact: &str) -> Option<(&ir::Fact, &super::plan::FactSlots)> {
         let at = (fact.as_ptr() as usize, fact.len());
         let i = match self.plan.named.get(at.0, at.1) {
             Some(i) => i,
             None => *self.plan.fact_index.get(fact)?,
         };
-        Some((self.plan.policy.facts.get(i)?, *self.plan.facts.get(i)?))
+        Some((self.plan.policy.facts.get(i)?, self.plan.facts.get(i)?))
     }
 
     fn sum_at(&self, slot: usize) -> Decimal {
@@ -316,7 +330,7 @@ impl UnitEnv<'_, '_> {
     fn value_of(
         &self,
         decl: &ir::Fact,
-        slots: super::plan::FactSlots,
+        slots: &super::plan::FactSlots,
         of: &mut Overflow,
     ) -> Option<Decimal> {
         match decl.shape {
@@ -327,12 +341,12 @@ impl UnitEnv<'_, '_> {
         }
     }
 
-    fn reported(&self, slots: super::plan::FactSlots) -> super::state::Reported {
-        self.state.reported(self.plan, self.u, slots)
+    fn reported(&self, slots: &super::plan::FactSlots) -> super::state::Reported {
+        self.state.reported(self.plan, self.u, *slots)
     }
 
     /// A keyed measure's value: the sum of its keys' values in force, if it has any.
-    fn keyed_sum(&self, slots: super::plan::FactSlots, of: &mut Overflow) -> Option<Decimal> {
+    fn keyed_sum(&self, slots: &super::plan::FactSlots, of: &mut Overflow) -> Option<Decimal> {
         let list = self
             .state
             .kept
