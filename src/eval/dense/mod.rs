@@ -382,8 +382,12 @@ fn read(
     Ok((state, files))
 }
 
-/// One file cut at line ends into a piece a thread, each read into aggregates of its own and
-/// merged in file order; `None` when the file cannot be cut (it is then read whole).
+/// How many pieces a thread's share of a large file is cut into (none under 4 MB).
+const PIECES_A_THREAD: u64 = 8;
+
+/// One file cut at line ends into pieces, read by the threads as each comes for the next, each
+/// thread into aggregates of its own, merged in the threads' order; `None` when the file
+/// cannot be cut (it is then read whole).
 fn read_pieces(
     plan: &Plan,
     path: &Path,
@@ -394,23 +398,40 @@ fn read_pieces(
     piece_bytes: Option<u64>,
 ) -> Option<Result<(State, Vec<FileRead>), Bail>> {
     let size = std::fs::metadata(path).ok()?.len();
+    // Pieces of a few MB, several a thread, handed out as threads come for them: a core that
+    // runs slower (another program on it) takes fewer, instead of holding the others up.
     let bytes = match piece_bytes {
         Some(b) => b.max(1),
-        None => (size / threads as u64 + 1).max(4 << 20),
+        None => (size / (threads as u64 * PIECES_A_THREAD) + 1).max(4 << 20),
     };
     let pieces = cut(path, size, bytes)?;
-    let per = pieces.len().div_ceil(threads).max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failed = std::sync::atomic::AtomicBool::new(false);
     let done: Vec<Result<(State, u64), Bail>> = std::thread::scope(|s| {
-        let workers: Vec<_> = pieces
-            .chunks(per)
-            .map(|group| {
+        let workers: Vec<_> = (0..threads.min(pieces.len()))
+            .map(|_| {
+                let (pieces, next, failed) = (&pieces, &next, &failed);
                 std::thread::Builder::new().spawn_scoped(s, move || {
+                    use std::sync::atomic::Ordering::Relaxed;
                     let mut state = State::new(plan, units);
                     let mut rows = 0;
-                    for &range in group {
-                        rows += scan::scan(path, 0, layout, Some(range), lanes, |batch| {
+                    // The aggregates do not depend on the order rows come in (sums, sets,
+                    // highest amounts, the latest-dated row by date and line, clashes found
+                    // whatever the order), so which thread reads which piece changes nothing.
+                    while let Some(&range) = pieces.get(next.fetch_add(1, Relaxed)) {
+                        if failed.load(Relaxed) {
+                            return Err(Bail);
+                        }
+                        let read = scan::scan(path, 0, layout, Some(range), lanes, |batch| {
                             state.feed_batch(plan, batch)
-                        })?;
+                        });
+                        match read {
+                            Ok(n) => rows += n,
+                            Err(b) => {
+                                failed.store(true, Relaxed);
+                                return Err(b);
+                            }
+                        }
                     }
                     Ok((state, rows))
                 })
