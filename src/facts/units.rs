@@ -115,19 +115,25 @@ impl UnitIndex {
 
     /// The position of `name`, whose hash is `h`.
     pub fn get_hashed(&self, name: &str, h: u64) -> Option<usize> {
+        self.probe(name, h)?.ok()
+    }
+
+    /// Where `name` (of hash `h`) is: `Ok` with its position, or `Err` with the free slot where
+    /// it would go; `None` only for a table without slots.
+    fn probe(&self, name: &str, h: u64) -> Option<Result<usize, usize>> {
         let (p, len) = (prefix(name), name.len());
         let mask = self.slots.len().checked_sub(1)?;
         let mut at = self.home(h);
         loop {
             let s = self.slots.get(at)?;
             if s.index == EMPTY {
-                return None;
+                return Some(Err(at));
             }
             if s.prefix == p
                 && s.len as usize == len
                 && (len <= 8 || self.names.get(s.index as usize).is_some_and(|n| n == name))
             {
-                return Some(s.index as usize);
+                return Some(Ok(s.index as usize));
             }
             at = (at + 1) & mask;
         }
@@ -143,22 +149,10 @@ impl UnitIndex {
 
     /// [`UnitIndex::insert`] of a name of hash `h`, with room for it: found or placed in one probe.
     fn insert_hashed(&mut self, name: &str, h: u64) -> Option<usize> {
-        let (p, len) = (prefix(name), name.len());
-        let mask = self.slots.len().checked_sub(1)?;
-        let mut at = self.home(h);
-        loop {
-            let s = self.slots.get(at)?;
-            if s.index == EMPTY {
-                break;
-            }
-            if s.prefix == p
-                && s.len as usize == len
-                && (len <= 8 || self.names.get(s.index as usize).is_some_and(|n| n == name))
-            {
-                return Some(s.index as usize);
-            }
-            at = (at + 1) & mask;
-        }
+        let at = match self.probe(name, h)? {
+            Ok(found) => return Some(found),
+            Err(free) => free,
+        };
         let index = u32::try_from(self.names.len())
             .ok()
             .filter(|&i| i != EMPTY)?;
@@ -169,8 +163,8 @@ impl UnitIndex {
         }
         let slot = self.slots.get_mut(at)?;
         *slot = Slot {
-            prefix: p,
-            len: u32::try_from(len).unwrap_or(u32::MAX),
+            prefix: prefix(name),
+            len: u32::try_from(name.len()).unwrap_or(u32::MAX),
             index,
         };
         self.names.push(name.to_string());

@@ -530,18 +530,25 @@ impl Named {
             slots: vec![None; size],
         };
         for &(at, len, fact) in names {
-            let mut i = table.home(at);
-            while let Some(Some((a, l, _))) = table.slots.get(i) {
-                if (*a, *l) == (at, len) {
-                    break;
-                }
-                i = (i + 1) & (size - 1);
-            }
+            let i = table.slot(at, len);
             if let Some(slot) = table.slots.get_mut(i) {
                 *slot = Some((at, len, fact));
             }
         }
         table
+    }
+
+    /// The slot of the text at `at`, `len` bytes long: its own, or the free one it would take
+    /// (the table is at most half full, so there is one).
+    fn slot(&self, at: usize, len: usize) -> usize {
+        let mut i = self.home(at);
+        while let Some(Some((a, l, _))) = self.slots.get(i) {
+            if (*a, *l) == (at, len) {
+                break;
+            }
+            i = (i + 1) & (self.slots.len() - 1);
+        }
+        i
     }
 
     fn home(&self, at: usize) -> usize {
@@ -551,14 +558,8 @@ impl Named {
 
     /// The fact named by the text at `at`, `len` bytes long, when it is one of the policy's.
     pub fn get(&self, at: usize, len: usize) -> Option<usize> {
-        let mut i = self.home(at);
-        loop {
-            let (a, l, fact) = (*self.slots.get(i)?)?;
-            if (a, l) == (at, len) {
-                return Some(fact);
-            }
-            i = (i + 1) & (self.slots.len() - 1);
-        }
+        let (_, _, fact) = (*self.slots.get(self.slot(at, len))?)?;
+        Some(fact)
     }
 }
 
