@@ -475,11 +475,9 @@ fn split(
         // last few bytes are put together one by one, zeros after them (no delimiter is NUL).
         let word = match bytes.get(base..).and_then(|r| r.first_chunk::<8>()) {
             Some(w) => u64::from_le_bytes(*w),
-            None => bytes.get(base..line_end).map_or(0, |r| {
-                r.iter()
-                    .enumerate()
-                    .fold(0, |x, (i, &b)| x | u64::from(b) << (8 * i))
-            }),
+            None => bytes
+                .get(base..line_end)
+                .map_or(0, super::units::shifted_in),
         };
         let mut marks = zero_bytes(word ^ pattern);
         if left < 8 {

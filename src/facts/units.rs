@@ -47,8 +47,8 @@ pub fn hash(name: &str) -> u64 {
 }
 
 /// A name's first 8 bytes as a number (zeros after a shorter name): with its length, enough to
-/// tell names of at most 8 bytes apart.
-pub(super) fn prefix(name: &str) -> u64 {
+/// tell names of at most 8 bytes apart. Its bytes swapped, it orders names as they sort.
+pub(crate) fn prefix(name: &str) -> u64 {
     let bytes = name.as_bytes();
     if let Some(head) = bytes.first_chunk::<8>() {
         return u64::from_le_bytes(*head);
@@ -61,8 +61,15 @@ pub(super) fn prefix(name: &str) -> u64 {
         return u64::from(u32::from_le_bytes(*first))
             | u64::from(u32::from_le_bytes(*last)) << shift;
     }
+    shifted_in(bytes)
+}
+
+/// Up to 8 bytes as a little-endian number, zeros after them: shifted in one by one, not
+/// copied (a copy of a variable length compiles to a call of `memcpy`).
+pub(super) fn shifted_in(bytes: &[u8]) -> u64 {
     bytes
         .iter()
+        .take(8)
         .enumerate()
         .fold(0, |x, (i, &b)| x | u64::from(b) << (8 * i))
 }

@@ -305,15 +305,7 @@ type Packed = (std::cmp::Reverse<i128>, u64, usize);
 /// A name's first 8 bytes as a number in the names' order (zeros after a shorter name: equal
 /// leading bytes leave the order to the whole names).
 fn leading_bytes(name: &str) -> u64 {
-    let bytes = name.as_bytes();
-    if let Some(head) = bytes.first_chunk::<8>() {
-        return u64::from_be_bytes(*head);
-    }
-    // Shifted in, not copied (a copy of a variable length is a call of `memcpy`).
-    bytes
-        .iter()
-        .enumerate()
-        .fold(0, |x, (i, &b)| x | u64::from(b) << (56 - 8 * i))
+    crate::facts::prefix(name).swap_bytes()
 }
 
 /// Totals as whole numbers at one scale, to sort by (`None` when one would not fit).
