@@ -315,10 +315,8 @@ pub fn csv_dense(scores: &crate::eval::dense::Dense) -> Result<String, csv::Erro
         workers
             .into_iter()
             .map(|w| {
-                w.join().unwrap_or_else(|_| {
-                    Err(csv::Error::from(std::io::Error::other(
-                        "a thread of the CSV writer failed",
-                    )))
+                w.join().map_err(|_| {
+                    csv::Error::from(std::io::Error::other("a thread of the CSV writer failed"))
                 })
             })
             .collect()
@@ -335,10 +333,7 @@ pub fn csv_dense(scores: &crate::eval::dense::Dense) -> Result<String, csv::Erro
 /// quotes doubled; `\n` after a record), written straight into one buffer — through the
 /// writer, each of a province's 1.4 million fields was searched for bytes to quote, numbers
 /// included, which never have one.
-fn csv_rows(
-    scores: &crate::eval::dense::Dense,
-    ranked: &[(usize, usize)],
-) -> Result<Vec<u8>, csv::Error> {
+fn csv_rows(scores: &crate::eval::dense::Dense, ranked: &[(usize, usize)]) -> Vec<u8> {
     let n = scores.sections.len();
     let mut out = Vec::with_capacity(48 * ranked.len());
     for &(u, rank) in ranked {
@@ -360,7 +355,7 @@ fn csv_rows(
         }
         out.push(b'\n');
     }
-    Ok(out)
+    out
 }
 
 /// A text field of a CSV row as the `csv` crate's writer writes it by default.
