@@ -106,8 +106,6 @@ fn signed_sum(rules: &[ir::Rule], amounts: &[Decimal], of: &mut Overflow) -> Dec
         .iter()
         .zip(amounts)
         .fold(Decimal::ZERO, |a, (r, x)| match r.verb {
-            // Most of a unit's rules give nothing: their zero is not added.
-            _ if x.is_zero() => a,
             Verb::Deduct => plus(of, a, -*x),
             Verb::Award => plus(of, a, *x),
         })
