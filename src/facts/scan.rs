@@ -381,7 +381,8 @@ impl Block {
         let delimiter = layout.delimiter;
         let mut batch: Vec<Typed> = vec![EMPTY; BATCH];
         let mut filled = 0;
-        // A local, not a field behind `&mut self`: its length stays in a register.
+        // Taken out of `self` while the lines are read: each row's cells borrow it while
+        // `self.row` takes `self` mutably.
         let mut bounds = std::mem::take(&mut self.bounds);
         let mut line_start = 0;
         while line_start < bytes.len() {
