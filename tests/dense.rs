@@ -180,6 +180,17 @@ fn the_dense_lane_gives_up_on_what_the_general_reader_reports() {
     }
 }
 
+/// A policy of one rule over one event, written into `dir`: its path.
+fn late_policy(dir: &Path) -> PathBuf {
+    let policy = dir.join("p.policy");
+    std::fs::write(
+        &policy,
+        "policy \"p\"\n  total 2\nfact late: event\nsection \"A\" worth 2\n  deduct 0.1 per occurrence of late\n",
+    )
+    .expect("written");
+    policy
+}
+
 #[test]
 fn names_a_spreadsheet_would_misread_are_written_as_the_general_writer_writes_them() {
     // The dense lane writes its CSV rows itself: a unit of the units file with a comma, a
@@ -187,12 +198,7 @@ fn names_a_spreadsheet_would_misread_are_written_as_the_general_writer_writes_th
     // that the plain fact file keeps the lane) must come out as the csv crate's writer, which
     // the general report uses, writes it.
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let policy = dir.path().join("p.policy");
-    std::fs::write(
-        &policy,
-        "policy \"p\"\n  total 2\nfact late: event\nsection \"A\" worth 2\n  deduct 0.1 per occurrence of late\n",
-    )
-    .expect("written");
+    let policy = late_policy(dir.path());
     let facts = dir.path().join("facts.csv");
     std::fs::write(&facts, "unit,fact,count\nA,late,1\nB,late,3\n").expect("written");
     let units = dir.path().join("units.csv");
@@ -220,12 +226,7 @@ fn a_province_of_tied_units_is_ranked_as_the_general_evaluator_ranks_it() {
     // shorter than 8 bytes and Chinese names, listed in no order: the ranks and the order of
     // the rows must be the general evaluator's (ties by name).
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let policy = dir.path().join("p.policy");
-    std::fs::write(
-        &policy,
-        "policy \"p\"\n  total 2\nfact late: event\nsection \"A\" worth 2\n  deduct 0.1 per occurrence of late\n",
-    )
-    .expect("written");
+    let policy = late_policy(dir.path());
     let name = |i: u64| match i % 3 {
         0 => format!("U{i}"),
         1 => format!("Department-{}-{i}", i % 97),

@@ -32,8 +32,8 @@ fn decide(
         .policy
         .unwrap_or_else(|| panic!("{}", render(&checked.diagnostics, &sources, false)));
     let units_file = dir.join("units.csv");
-    let units = Some(kaohe::facts::read_units_file(&units_file).expect("units"));
-    let groups = kaohe::facts::read_unit_groups(&units_file).expect("groups");
+    let read = kaohe::facts::read_units(&units_file).expect("units");
+    let (units, groups) = (Some(read.units), read.groups);
     let previous_file = ["previous.json", "previous.csv"]
         .iter()
         .map(|f| dir.join(f))

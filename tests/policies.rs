@@ -159,8 +159,8 @@ fn policies_compile_and_score() {
             .map(|e| relative(&e.path()))
             .collect();
         facts.sort();
-        let units = Some(kaohe::facts::read_units_file(&dir.join("units.csv")).expect("units.csv"));
-        let groups = kaohe::facts::read_unit_groups(&dir.join("units.csv")).expect("units.csv");
+        let read = kaohe::facts::read_units(&dir.join("units.csv")).expect("units.csv");
+        let (units, groups) = (Some(read.units), read.groups);
         // Last year's results, where the policy gives prizes by improvement.
         let previous = std::fs::read_dir(dir)
             .expect("policy folder")

@@ -31,7 +31,7 @@ pub use folder::{expand_folders, is_fact_file};
 pub use read::{Encoding, FileRead, Format};
 pub(crate) use units::prefix;
 pub use units::UnitIndex;
-pub use units_file::{read_unit_groups, read_units, read_units_file, UnitsFile};
+pub use units_file::{read_units, read_units_file, UnitsFile};
 pub use validate::Percents;
 
 /// The column a header names: Chinese headers are the built-in columns' Chinese names

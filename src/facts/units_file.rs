@@ -102,8 +102,3 @@ pub fn read_units(path: &Path) -> Result<UnitsFile, Diagnostic> {
 pub fn read_units_file(path: &Path) -> Result<Vec<String>, Diagnostic> {
     read_units(path).map(|f| f.units)
 }
-
-/// The ranking group of each unit of a units file ([`read_units`]); empty without a group column.
-pub fn read_unit_groups(path: &Path) -> Result<HashMap<String, String>, Diagnostic> {
-    read_units(path).map(|f| f.groups)
-}

@@ -183,10 +183,10 @@ fn fixtures(root: &str) -> Vec<PathBuf> {
 /// The units of a units file and their ranking groups; without one, the policy's units.
 fn units_of(file: Option<&Path>, policy: &ir::Policy) -> (Vec<String>, HashMap<String, String>) {
     match file {
-        Some(f) => (
-            kaohe::facts::read_units_file(f).expect("the units"),
-            kaohe::facts::read_unit_groups(f).expect("the groups"),
-        ),
+        Some(f) => {
+            let read = kaohe::facts::read_units(f).expect("the units");
+            (read.units, read.groups)
+        }
         None => (policy.units.clone(), HashMap::new()),
     }
 }
