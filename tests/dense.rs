@@ -263,3 +263,53 @@ fn a_province_of_tied_units_is_ranked_as_the_general_evaluator_ranks_it() {
         assert_eq!(Some(general), lane, "{pieces:?}");
     }
 }
+
+#[test]
+fn lines_of_every_length_are_split_as_the_general_reader_splits_them() {
+    // The lane finds a line's cells and its end 32 bytes at a time: lines and cells of every
+    // length across those chunks, with spaces to trim, Windows line ends, blank lines and a
+    // last line without its line end, must give the general reader's cells. The scores depend
+    // on every cell: persons weigh each row, and each distinct case costs a point.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let policy = dir.path().join("p.policy");
+    std::fs::write(
+        &policy,
+        "policy \"p\"\n  year 2021\n  total 100000\nfact late: event with persons, case\nsection \"A\" worth 100000\n  deduct 0.01 per person per occurrence of late\n  deduct 1 per case of late\n",
+    )
+    .expect("written");
+    // Units given, so that the file is also read in pieces.
+    let units = dir.path().join("units.csv");
+    std::fs::write(&units, "unit\nU0\nU1\nU2\nU3\nU4\nU5\nU6\n").expect("written");
+    for (variant, end) in ["\n", "\r\n"].into_iter().enumerate() {
+        let mut text = format!("unit,fact,date,persons,case{end}");
+        for i in 0..700usize {
+            let unit = format!("{}U{}", " ".repeat(i % 3), i % 7);
+            let case = "c".repeat(i % 97) + &(i % 13).to_string();
+            let persons = (i * 37) % 1000;
+            text.push_str(&format!(
+                "{unit},late, 2021-03-{:02},{persons},{case} ",
+                i % 28 + 1
+            ));
+            text.push_str(end);
+            if i % 50 == 0 {
+                text.push_str(&format!(",,,,{end}{end}"));
+            }
+        }
+        // The last line without its line end.
+        text.push_str("U1,late,2021-12-31,5,last");
+        let facts = dir.path().join(format!("facts{variant}.csv"));
+        std::fs::write(&facts, &text).expect("written");
+        for pieces in [None, Some((2, 7)), Some((3, 300))] {
+            let files = std::slice::from_ref(&facts);
+            let Some((general, lane)) = both(&policy, files, Some(&units), pieces) else {
+                panic!("the policy does not check");
+            };
+            assert!(
+                general.0.lines().count() == 8,
+                "seven units and a header: {}",
+                general.0
+            );
+            assert_eq!(Some(general), lane, "{variant}, {pieces:?}");
+        }
+    }
+}

@@ -14,6 +14,7 @@ use std::path::Path;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
+use wide::u8x16;
 
 use super::read::{kind_of, looks_utf8, tab_separated, utf16_without_bom, Encoding, Format, SNIFF};
 use super::units::UnitIndex;
@@ -280,7 +281,7 @@ pub fn scan(
     let mut block = Block {
         line: first_line - 1,
         rows: 0,
-        bounds: Vec::with_capacity(columns.width + 1),
+        bounds: vec![(0, 0); (columns.width + 1).max(WIDE)],
         file: file_index,
         dates: Dates {
             year: 0,
@@ -349,12 +350,16 @@ struct Block {
     /// The file's number of the last line read.
     line: u64,
     rows: u64,
+    /// Where each cell of the line being read is: room for the header's width and more.
     bounds: Vec<(usize, usize)>,
     file: usize,
     dates: Dates,
 }
 
 const BLOCK: usize = 1 << 20;
+
+/// Room for at least this many cells a line.
+const WIDE: usize = 64;
 
 impl Block {
     /// Reads whole lines (the last may lack its line end at the end of the file).
@@ -386,25 +391,20 @@ impl Block {
         let mut bounds = std::mem::take(&mut self.bounds);
         let mut line_start = 0;
         while line_start < bytes.len() {
-            let rest = bytes.get(line_start..).ok_or(Bail)?;
-            let (line_end, next) = match memchr::memchr(b'\n', rest) {
-                Some(i) => (line_start + i, line_start + i + 1),
+            let (width, line_end, end) = split(bytes, line_start, delimiter, &mut bounds);
+            let next = match line_end < bytes.len() {
+                true => line_end + 1,
                 // A last line without its line end, only at the end of the file.
-                None if eof => (bytes.len(), bytes.len()),
-                None => return Err(Bail),
+                false if eof => bytes.len(),
+                false => return Err(Bail),
             };
-            let end = if line_end > line_start && bytes.get(line_end - 1) == Some(&b'\r') {
-                line_end - 1
-            } else {
-                line_end
-            };
-            bounds.clear();
-            split(bytes, line_start, line_end, end, delimiter, &mut bounds);
             self.line += 1;
             let out = batch.get_mut(filled);
+            // More cells than there is room for (far more than the header's): the general
+            // reader's to read.
             let cells = Cells {
                 text,
-                bounds: &bounds,
+                bounds: bounds.get(..width).ok_or(Bail)?,
             };
             if self.row(cells, line_start, end, columns, lanes, out)? {
                 filled += 1;
@@ -448,51 +448,90 @@ impl Block {
     }
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-
-/// 0x80 in each byte of `v` that is zero, and only there.
-fn zero_bytes(v: u64) -> u64 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    !(((v & LOW7).wrapping_add(LOW7)) | v | LOW7)
-}
-
-/// The cells of the line `bytes[start..line_end]`, split at `delimiter`, onto `out`; the last
-/// ends at `end` (before a carriage return). The delimiters are found 8 bytes at a time: with
-/// a cell every few bytes, faster than a search that stops at each.
+/// The line that starts at `start`: its cells, split at `delimiter`, into `out`, the last
+/// ending before a carriage return and the line end. Returns the number of cells, which may
+/// be more than `out` holds (those past its end are not written), where the line ends (at its
+/// `\n`, or at the end of `bytes`), and where its last cell ends.
+///
+/// Delimiters and the line end are found in one pass, 32 bytes at a time with vector
+/// compares (a bit a byte for each), then one cell a bit. The count is returned rather than
+/// kept in a `Vec`: a length stored and read straight back stalls the load that reads it
+/// with the pointer.
 fn split(
     bytes: &[u8],
     start: usize,
-    line_end: usize,
-    end: usize,
     delimiter: u8,
-    out: &mut Vec<(usize, usize)>,
-) {
-    let pattern = ONES * u64::from(delimiter);
+    out: &mut [(usize, usize)],
+) -> (usize, usize, usize) {
+    let delimiters = u8x16::splat(delimiter);
+    let line_ends = u8x16::splat(b'\n');
     let mut cell = start;
-    let mut base = start;
-    while base < line_end {
-        let left = line_end - base;
-        // A whole word is one load (past the line's end too, masked below); only a block's
-        // last few bytes are put together one by one, zeros after them (no delimiter is NUL).
-        let word = match bytes.get(base..).and_then(|r| r.first_chunk::<8>()) {
-            Some(w) => u64::from_le_bytes(*w),
-            None => bytes
-                .get(base..line_end)
-                .map_or(0, super::units::shifted_in),
-        };
-        let mut marks = zero_bytes(word ^ pattern);
-        if left < 8 {
-            marks &= (1u64 << (8 * left)) - 1;
-        }
+    let mut n = 0;
+    // The cells that end in one chunk (`marks`: a bit at each delimiter in it, from `base`).
+    let mut found = |base: usize, mut marks: u32| {
         while marks != 0 {
-            let at = base + (marks.trailing_zeros() / 8) as usize;
-            out.push((cell, at));
+            let at = base + marks.trailing_zeros() as usize;
+            if let Some(slot) = out.get_mut(n) {
+                *slot = (cell, at);
+            }
+            n += 1;
             cell = at + 1;
             marks &= marks - 1;
         }
-        base += 8;
+    };
+    let mut base = start;
+    let line_end = loop {
+        let rest = bytes.get(base..).unwrap_or_default();
+        // Past the line's end too (its line end stops the search); only a block's last few
+        // bytes are copied out, zeros after them (neither a delimiter nor a line end is NUL).
+        let chunk = match rest.first_chunk::<32>() {
+            Some(c) => *c,
+            None if !rest.is_empty() => last_chunk(rest),
+            None => break bytes.len(),
+        };
+        let (marks, ends) = marks(&chunk, delimiters, line_ends);
+        if ends != 0 {
+            // Only the delimiters before the line end.
+            found(base, marks & ((ends & ends.wrapping_neg()) - 1));
+            break base + ends.trailing_zeros() as usize;
+        }
+        found(base, marks);
+        base += 32;
+    };
+    let end = match line_end.checked_sub(1) {
+        Some(cr) if cr >= start && bytes.get(cr) == Some(&b'\r') => cr,
+        _ => line_end,
+    };
+    if let Some(slot) = out.get_mut(n) {
+        *slot = (cell, end);
     }
-    out.push((cell, end));
+    (n + 1, line_end, end)
+}
+
+/// A bit for each byte of `chunk` equal to `delimiters` and for each equal to `line_ends`
+/// (each one byte splat across a vector).
+#[inline(always)]
+fn marks(chunk: &[u8; 32], delimiters: u8x16, line_ends: u8x16) -> (u32, u32) {
+    let (low, high) = chunk.split_at(16);
+    let low = u8x16::new(low.try_into().unwrap_or_default());
+    let high = u8x16::new(high.try_into().unwrap_or_default());
+    let bits = |v: u8x16, of: u8x16| (v.cmp_eq(of).move_mask() as u32) & 0xffff;
+    (
+        bits(low, delimiters) | bits(high, delimiters) << 16,
+        bits(low, line_ends) | bits(high, line_ends) << 16,
+    )
+}
+
+/// The last few bytes of a block as a chunk, zeros after them: out of [`split`]'s loop,
+/// which it would otherwise slow.
+#[cold]
+#[inline(never)]
+fn last_chunk(rest: &[u8]) -> [u8; 32] {
+    let mut chunk = [0; 32];
+    for (c, b) in chunk.iter_mut().zip(rest) {
+        *c = *b;
+    }
+    chunk
 }
 
 /// Rows typed a batch at a time, then their units looked up, then handed on: the lookups (and
@@ -666,17 +705,42 @@ fn read_date(text: &str, dates: &mut Dates) -> Option<NaiveDate> {
 /// A plain non-negative decimal: digits, at most one point, at most 18 digits, read at once;
 /// anything else through the general reader's parser. A negative number bails: whether it
 /// is allowed is the general reader's to say.
+#[inline(always)]
 fn plain(text: &str) -> Result<Decimal, Bail> {
     plain_whole(text).map(|(n, _)| n)
 }
 
-/// [`plain`], and whether the number is whole.
+/// [`plain`], and whether the number is whole. Inlined for the one digit of most persons and
+/// days: a decimal returned through memory and read straight back stalled the load.
+#[inline(always)]
 fn plain_whole(text: &str) -> Result<(Decimal, bool), Bail> {
-    let b = text.as_bytes();
-    // One digit, most persons and days.
-    if let [d @ b'0'..=b'9'] = b {
-        return Ok((Decimal::from(d - b'0'), true));
+    if let [d @ b'0'..=b'9'] = text.as_bytes() {
+        if let Some(n) = DIGITS.get(usize::from(d - b'0')) {
+            return Ok((*n, true));
+        }
     }
+    plain_longer(text)
+}
+
+/// The ten digits as decimals, copied whole: a decimal built from a digit in place was
+/// written in 4-byte parts and read back in 8, which stalls (perf: 10% of typing a row).
+const DIGITS: [Decimal; 10] = [
+    Decimal::from_parts(0, 0, 0, false, 0),
+    Decimal::from_parts(1, 0, 0, false, 0),
+    Decimal::from_parts(2, 0, 0, false, 0),
+    Decimal::from_parts(3, 0, 0, false, 0),
+    Decimal::from_parts(4, 0, 0, false, 0),
+    Decimal::from_parts(5, 0, 0, false, 0),
+    Decimal::from_parts(6, 0, 0, false, 0),
+    Decimal::from_parts(7, 0, 0, false, 0),
+    Decimal::from_parts(8, 0, 0, false, 0),
+    Decimal::from_parts(9, 0, 0, false, 0),
+];
+
+/// [`plain_whole`] of anything but one digit.
+#[inline(never)]
+fn plain_longer(text: &str) -> Result<(Decimal, bool), Bail> {
+    let b = text.as_bytes();
     if b.len() <= 18 && !b.is_empty() {
         let (mut mantissa, mut scale, mut point) = (0i64, 0u32, false);
         let mut ok = true;
@@ -708,6 +772,7 @@ fn plain_whole(text: &str) -> Result<(Decimal, bool), Bail> {
 }
 
 /// A whole non-negative number (persons, count).
+#[inline(always)]
 fn whole(text: &str) -> Result<Decimal, Bail> {
     match plain_whole(text)? {
         (n, true) => Ok(n),
