@@ -153,6 +153,10 @@ fn the_dense_lane_gives_up_on_what_the_general_reader_reports() {
         "unit,fact,date,value\nA,late,2021-03-01,\n",
         "unit,fact,unit,persons,value\nA,late,2021-03-01,1,\n",
         "unit,fact,date,persons,value\nA,late,2021-02-30,1,\n",
+        "unit,fact,date,persons,value\nA,late,2021-03-0:,1,\n",
+        "unit,fact,date,persons,value\nA,late,2021-0\u{0}-01,1,\n",
+        "unit,fact,date,persons,value\nA,late,2021+03-01,1,\n",
+        "unit,fact,date,persons,value\nA,late,2021-13-01,1,\n",
         "unit,fact,date,persons,value\r\nA,late,2021-03-01,1,\rB,late,2021-03-01,1,\r\n",
     ];
     for (i, text) in bad.iter().enumerate() {

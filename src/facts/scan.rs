@@ -688,18 +688,32 @@ fn typed<'a>(
 
 /// `2021-03-04` read at once; any other way of writing a date as the general reader reads it.
 fn read_date(text: &str, dates: &mut Dates) -> Option<NaiveDate> {
-    let b = text.as_bytes();
-    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
-        b.get(r)?.iter().try_fold(0u32, |n, &c| {
-            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-        })
-    };
-    if b.len() == 10 && b.get(4) == Some(&b'-') && b.get(7) == Some(&b'-') {
-        if let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) {
-            return dates.get(i32::try_from(y).ok()?, m, d);
+    match text.as_bytes() {
+        [a0, a1, a2, a3, a4, a5, a6, a7, b0, b1] => {
+            let w = u64::from_le_bytes([*a0, *a1, *a2, *a3, *a4, *a5, *a6, *a7]);
+            // Each digit's value in its byte (`0`..`9` and only they map to 0..9), checked 8
+            // bytes at once: adding 0x76 to a byte over 9 sets its high bit (a carry into the
+            // next byte comes only from a byte already over 9).
+            let x = w ^ 0x3030_3030_3030_3030;
+            const DIGITS: u64 = 0x00ff_ff00_ffff_ffff;
+            const HIGH: u64 = 0x8080_8080_8080_8080;
+            let dashes = w & !DIGITS == 0x2d00_002d_0000_0000;
+            let (d0, d1) = (b0 ^ b'0', b1 ^ b'0');
+            if dashes
+                && ((x.wrapping_add(0x7676_7676_7676_7676) | x) & HIGH & DIGITS) == 0
+                && d0 <= 9
+                && d1 <= 9
+            {
+                let byte = |i: u32| ((x >> (8 * i)) & 0xff) as u32;
+                let y = byte(0) * 1000 + byte(1) * 100 + byte(2) * 10 + byte(3);
+                let m = byte(5) * 10 + byte(6);
+                let d = u32::from(d0) * 10 + u32::from(d1);
+                return dates.get(i32::try_from(y).ok()?, m, d);
+            }
+            parse_date(text)
         }
+        _ => parse_date(text),
     }
-    parse_date(text)
 }
 
 /// A plain non-negative decimal: digits, at most one point, at most 18 digits, read at once;
