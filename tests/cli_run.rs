@@ -291,3 +291,54 @@ fn previous_results_and_ranking_groups_reach_the_outcome() {
     );
     assert!(stdout.contains("grade `合格`: total 90 ≥ 60"), "{stdout}");
 }
+
+#[test]
+fn the_units_given_reach_the_general_reader_when_the_fast_lane_gives_up() {
+    // The dense lane takes the units file's names into its own table; when a row makes it
+    // give up (a unit not listed), the general reader must still know the units: it reports
+    // the row, and a run without that row lists a unit with no rows at all.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("written");
+        path.display().to_string()
+    };
+    let policy = write(
+        "p.policy",
+        "policy \"p\"\n  total 10\nfact late: event\nsection \"A\" worth 10\n  deduct 1 per occurrence of late\n",
+    );
+    let units = write("units.csv", "unit\nA\nB\nQuiet\n");
+    let bad = write("bad.csv", "unit,fact,count\nA,late,1\nC,late,2\n");
+    let good = write("good.csv", "unit,fact,count\nA,late,1\nB,late,2\n");
+    for format in ["table", "csv"] {
+        let (code, _, stderr) = run(&[
+            "run",
+            "--color=never",
+            &policy,
+            "--facts",
+            &bad,
+            "--units",
+            &units,
+            "--format",
+            format,
+        ]);
+        assert_eq!(code, 1, "{stderr}");
+        assert!(
+            stderr.contains("[E041] Error: `C` is not an assessed unit"),
+            "{stderr}"
+        );
+        let (code, stdout, stderr) = run(&[
+            "run",
+            "--color=never",
+            &policy,
+            "--facts",
+            &good,
+            "--units",
+            &units,
+            "--format",
+            format,
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.contains("Quiet"), "{stdout}");
+    }
+}

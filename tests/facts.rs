@@ -86,14 +86,25 @@ fn the_unit_index_tells_apart_names_of_every_length() {
     }
     names.sort();
     names.dedup();
-    let index = kaohe::facts::UnitIndex::new(&names);
-    assert_eq!(index.len(), names.len());
-    for (i, n) in names.iter().enumerate() {
-        assert_eq!(index.get(n), Some(i), "{n:?}");
-        for missing in [format!("{n}x"), format!("x{n}"), format!("{n}\0")] {
-            if !names.contains(&missing) {
-                assert_eq!(index.get(&missing), None, "{missing:?}");
+    // Built by copying the names, and by taking them (the CLI's units file).
+    let taken = kaohe::facts::UnitIndex::from_names(names.clone()).expect("no name twice");
+    for index in [kaohe::facts::UnitIndex::new(&names), taken] {
+        assert_eq!(index.len(), names.len());
+        assert_eq!(index.names(), &names[..]);
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(index.get(n), Some(i), "{n:?}");
+            for missing in [format!("{n}x"), format!("x{n}"), format!("{n}\0")] {
+                if !names.contains(&missing) {
+                    assert_eq!(index.get(&missing), None, "{missing:?}");
+                }
             }
         }
+    }
+    // A name listed twice, short or long: the names are given back as they came.
+    for twice in ["abc", "abcdefghijklmnop", "abcdefghZjklmnopq"] {
+        let mut listed = names.clone();
+        listed.push(twice.to_string());
+        let back = kaohe::facts::UnitIndex::from_names(listed.clone()).expect_err("listed twice");
+        assert_eq!(back, listed);
     }
 }

@@ -406,7 +406,7 @@ fn evaluate_scores(
     if found.iter().any(Diagnostic::is_error) {
         return Ok(None);
     }
-    let run = Run {
+    let mut run = Run {
         files: &files,
         units,
         strict: args.strict,
@@ -428,7 +428,7 @@ fn evaluate_scores(
         scores_only: matches!(trace, Some(Trace::ScoresOnly)),
     };
     let lane = (dense && run.scores_only)
-        .then(|| eval::dense::score(policy, &run))
+        .then(|| eval::dense::score_taking_units(policy, &mut run))
         .flatten();
     let (results, problems, files) = match lane {
         Some(mut d) => {

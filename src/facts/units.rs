@@ -74,6 +74,31 @@ pub(super) fn shifted_in(bytes: &[u8]) -> u64 {
         .fold(0, |x, (i, &b)| x | u64::from(b) << (8 * i))
 }
 
+/// Where `name` is among the `slots` of the table of `names`, from its home slot `at`: `Ok` with
+/// its position, or `Err` with the free slot where it would go; `None` only without slots.
+fn probe(
+    names: &[String],
+    slots: &[Slot],
+    mut at: usize,
+    name: &str,
+) -> Option<Result<usize, usize>> {
+    let (p, len) = (prefix(name), name.len());
+    let mask = slots.len().checked_sub(1)?;
+    loop {
+        let s = slots.get(at)?;
+        if s.index == EMPTY {
+            return Some(Err(at));
+        }
+        if s.prefix == p
+            && s.len as usize == len
+            && (len <= 8 || names.get(s.index as usize).is_some_and(|n| n == name))
+        {
+            return Some(Ok(s.index as usize));
+        }
+        at = (at + 1) & mask;
+    }
+}
+
 impl UnitIndex {
     /// The names, each once (a repeat keeps its first place).
     pub fn new(names: &[String]) -> UnitIndex {
@@ -128,22 +153,46 @@ impl UnitIndex {
     /// Where `name` (of hash `h`) is: `Ok` with its position, or `Err` with the free slot where
     /// it would go; `None` only for a table without slots.
     fn probe(&self, name: &str, h: u64) -> Option<Result<usize, usize>> {
-        let (p, len) = (prefix(name), name.len());
-        let mask = self.slots.len().checked_sub(1)?;
-        let mut at = self.home(h);
-        loop {
-            let s = self.slots.get(at)?;
-            if s.index == EMPTY {
-                return Some(Err(at));
+        probe(&self.names, &self.slots, self.home(h), name)
+    }
+
+    /// The index of `names`, taken as they are, without a copy of each; `Err` gives them back
+    /// when a name is listed twice (whose later places the index would not hold).
+    pub fn from_names(names: Vec<String>) -> Result<UnitIndex, Vec<String>> {
+        let mut index = UnitIndex {
+            names: Vec::new(),
+            slots: vec![FREE; (names.len() * 2).next_power_of_two().max(16)],
+        };
+        let mut hashes = [0u64; 64];
+        for (b, batch) in names.chunks(hashes.len()).enumerate() {
+            let mut warm = 0u64;
+            for (h, n) in hashes.iter_mut().zip(batch) {
+                *h = hash(n);
+                warm ^= index.warm(*h);
             }
-            if s.prefix == p
-                && s.len as usize == len
-                && (len <= 8 || self.names.get(s.index as usize).is_some_and(|n| n == name))
-            {
-                return Some(Ok(s.index as usize));
+            std::hint::black_box(warm);
+            for (k, (h, n)) in hashes.iter().zip(batch).enumerate() {
+                let place = u32::try_from(b * hashes.len() + k)
+                    .ok()
+                    .filter(|&i| i != EMPTY);
+                let free = match probe(&names, &index.slots, index.home(*h), n) {
+                    Some(Err(free)) => free,
+                    _ => return Err(names),
+                };
+                match (place, index.slots.get_mut(free)) {
+                    (Some(place), Some(slot)) => {
+                        *slot = Slot {
+                            prefix: prefix(n),
+                            len: u32::try_from(n.len()).unwrap_or(u32::MAX),
+                            index: place,
+                        }
+                    }
+                    _ => return Err(names),
+                }
             }
-            at = (at + 1) & mask;
         }
+        index.names = names;
+        Ok(index)
     }
 
     /// The position of `name`, added at the end if new; `None` past 4 billion units.

@@ -97,6 +97,71 @@ impl Dense {
 /// Scores `run` in the dense lane; `None` when the lane cannot do it exactly (the general
 /// evaluator then does).
 pub fn score(policy: &ir::Policy, run: &Run) -> Option<Dense> {
+    score_with(policy, run, run.units.as_deref().map(UnitIndex::new)).ok()
+}
+
+/// [`score`], the units of `run` taken into the lane's unit table rather than copied (a
+/// province's 200,000 names); they are put back when the lane gives up.
+pub fn score_taking_units(policy: &ir::Policy, run: &mut Run) -> Option<Dense> {
+    let Some(names) = run.units.take() else {
+        return score(policy, run);
+    };
+    match UnitIndex::from_names(names) {
+        // A name listed twice: the table holds it once, so the lane copies.
+        Err(names) => {
+            run.units = Some(names);
+            score(policy, run)
+        }
+        Ok(index) => match score_with(policy, run, Some(index)) {
+            Ok(d) => Some(d),
+            Err(names) => {
+                run.units = names;
+                None
+            }
+        },
+    }
+}
+
+/// [`score`] with the table of the units given (`None`: the units of the facts); `Err` gives
+/// the names of the units given back.
+fn score_with(
+    policy: &ir::Policy,
+    run: &Run,
+    fixed: Option<UnitIndex>,
+) -> Result<Dense, Option<Vec<String>>> {
+    let Some((plan, state, files, found)) = tally(policy, run, fixed.as_ref()) else {
+        return Err(fixed.map(UnitIndex::into_names));
+    };
+    let given = fixed.is_some();
+    let names = fixed.unwrap_or(found).into_names();
+    match finish(policy, run, &plan, state, &names) {
+        Some((totals, scores, ranked, problems)) => Ok(Dense {
+            names,
+            totals,
+            scores,
+            sections: policy
+                .sections
+                .iter()
+                .map(|s| (s.name.clone(), s.bonus, s.worth))
+                .collect(),
+            ranked,
+            problems,
+            files,
+            chinese: policy.chinese,
+            policy: policy.name.clone(),
+            source: policy.source.name.clone(),
+        }),
+        None => Err(given.then_some(names)),
+    }
+}
+
+/// The rows of every file folded into the aggregates: the plan, the aggregates, how each file
+/// was read and the units found in them (when none are given).
+fn tally<'p>(
+    policy: &'p ir::Policy,
+    run: &Run,
+    fixed: Option<&UnitIndex>,
+) -> Option<(Plan<'p>, State, Vec<FileRead>, UnitIndex)> {
     let plain = run.explain.is_none()
         && !run.trace_all
         && run.groups.is_empty()
@@ -127,41 +192,40 @@ pub fn score(policy: &ir::Policy, run: &Run) -> Option<Dense> {
     }
     let cells = policy.facts.len() + plan.rules.len();
     let max_cells = run.max_cells.unwrap_or(super::MAX_CELLS);
-    let fixed = run.units.as_deref().map(UnitIndex::new);
-    if fixed
-        .as_ref()
-        .map_or(0, UnitIndex::len)
-        .saturating_mul(cells)
-        > max_cells
-    {
+    if fixed.map_or(0, UnitIndex::len).saturating_mul(cells) > max_cells {
         return None;
     }
-    let lanes = Lanes::new(policy, fixed.as_ref(), run.percents)?;
+    let lanes = Lanes::new(policy, fixed, run.percents)?;
     let mut found = UnitIndex::default();
     let read = read(
-        &plan,
-        run,
-        &layouts,
-        &lanes,
-        fixed.as_ref(),
-        &mut found,
-        cells,
-        max_cells,
+        &plan, run, &layouts, &lanes, fixed, &mut found, cells, max_cells,
     );
     drop(lanes);
     let (mut state, files) = read.ok()?;
-    let names = fixed.unwrap_or(found).into_names();
     state.replay(&plan).ok()?;
     if state.overflow.0 {
         return None;
     }
+    Some((plan, state, files, found))
+}
+
+/// The units' scores from their aggregates: totals, section scores, the units in rank order
+/// with their ranks, and the warnings.
+#[allow(clippy::type_complexity)]
+fn finish(
+    policy: &ir::Policy,
+    run: &Run,
+    plan: &Plan,
+    state: State,
+    names: &[String],
+) -> Option<(Vec<Decimal>, Vec<Decimal>, Vec<(usize, usize)>, Problems)> {
     let mut problems = Problems::default();
     super::problems::missing_values(policy, &plan.rules, run.strict, &mut problems, |f| {
         let slots = plan.facts.get(f).copied().unwrap_or_default();
         names
             .iter()
             .enumerate()
-            .filter(|(u, _)| !state.has_rows(&plan, *u, slots))
+            .filter(|(u, _)| !state.has_rows(plan, *u, slots))
             .map(|(_, n)| n.as_str())
             .collect()
     });
@@ -170,31 +234,16 @@ pub fn score(policy: &ir::Policy, run: &Run) -> Option<Dense> {
     }
     let n = policy.sections.len();
     let threads = run.thread_count();
-    let (totals, scores) = score_all(&plan, &state, names.len(), n, threads).ok()?;
+    let (totals, scores) = score_all(plan, &state, names.len(), n, threads).ok()?;
     drop(state);
-    let order = rank_order(&totals, &names, threads);
+    let order = rank_order(&totals, names, threads);
     let ranks = crate::outcome::shared_ranks(
         order
             .iter()
             .map(|&u| totals.get(u).copied().unwrap_or_default()),
     );
     let ranked: Vec<(usize, usize)> = order.iter().copied().zip(ranks).collect();
-    Some(Dense {
-        names,
-        totals,
-        scores,
-        sections: policy
-            .sections
-            .iter()
-            .map(|s| (s.name.clone(), s.bonus, s.worth))
-            .collect(),
-        ranked,
-        problems,
-        files,
-        chinese: policy.chinese,
-        policy: policy.name.clone(),
-        source: policy.source.name.clone(),
-    })
+    Some((totals, scores, ranked, problems))
 }
 
 /// Every unit's total and section scores (`n` a unit), the units shared out among threads.
