@@ -317,3 +317,59 @@ fn lines_of_every_length_are_split_as_the_general_reader_splits_them() {
         }
     }
 }
+
+#[test]
+fn keys_seen_in_one_piece_keep_their_amounts_when_the_pieces_are_merged() {
+    // `once per case` keeps each case's highest amount, as a place in a table of amounts
+    // that each piece of a cut file builds in the order it meets them. A unit whose cases
+    // only a later piece saw takes that piece's list whole, its places moved to the first
+    // piece's table: pieces that meet the amounts in different orders must still give the
+    // general evaluator's scores.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let policy = dir.path().join("p.policy");
+    std::fs::write(
+        &policy,
+        "policy \"p\"\n  year 2021\n  total 1000\nfact complaint: event with case, kind in {minor, serious, grave}\nsection \"A\" worth 1000\n  deduct by kind of complaint: minor 1, serious 3, grave 7, once per case\n  deduct 1 per case of complaint\n",
+    )
+    .expect("written");
+    let units = dir.path().join("units.csv");
+    std::fs::write(&units, "unit\nU0\nU1\nU2\nU3\nU4\nU5\nU6\nU7\nU8\nU9\n").expect("written");
+    let mut text = String::from("unit,fact,date,case,kind\n");
+    let kinds = ["grave", "minor", "serious"];
+    // Halves long enough that each thread is still reading its piece when the other starts.
+    let rows = 100_000usize;
+    for i in 0..rows {
+        // The first half meets the kinds in one order, the second in the other; units U5 to
+        // U9 have rows only in the second half.
+        let first = i < rows / 2;
+        let unit = if first { i % 5 } else { i % 10 };
+        let kind = kinds[if first { i % 3 } else { 2 - i % 3 }];
+        let case = (i * 7) % 23;
+        text.push_str(&format!(
+            "U{unit},complaint,2021-04-{:02},c{case},{kind}\n",
+            i % 28 + 1
+        ));
+    }
+    let facts = dir.path().join("facts.csv");
+    std::fs::write(&facts, &text).expect("written");
+    // Which thread reads which half is the threads' race: the halves are read a few times.
+    let half = Some((2, text.len() as u64 / 2));
+    for pieces in [
+        None,
+        half,
+        half,
+        half,
+        Some((2, 100_000)),
+        Some((3, 90_000)),
+    ] {
+        let files = std::slice::from_ref(&facts);
+        let Some((general, lane)) = both(&policy, files, Some(&units), pieces) else {
+            panic!("the policy does not check");
+        };
+        assert!(
+            lane.is_some(),
+            "the dense lane did not take the run ({pieces:?})"
+        );
+        assert_eq!(Some(general), lane, "{pieces:?}");
+    }
+}

@@ -447,15 +447,8 @@ impl State {
         k: &str,
         amount: Decimal,
     ) -> Result<(), Bail> {
-        let amounts = self.amounts.get_mut(slot).ok_or(Bail)?;
-        let index = match amounts.iter().position(|a| *a == amount) {
-            Some(i) => i,
-            None => {
-                amounts.push(amount);
-                amounts.len() - 1
-            }
-        };
-        let index = u8::try_from(index).map_err(|_| Bail)?;
+        let index = self.amount_index(slot, amount)?;
+        let amounts = self.amounts.get(slot).ok_or(Bail)?;
         let list = self.keys.get_mut(u * width + slot).ok_or(Bail)?;
         match find(list, k.as_bytes(), true) {
             Some(at) => {
@@ -468,6 +461,19 @@ impl State {
             }
             None => push_key(list, k.as_bytes(), Some(index)),
         }
+    }
+
+    /// The place of `amount` among the amounts of key slot `slot`, added if new.
+    fn amount_index(&mut self, slot: usize, amount: Decimal) -> Result<u8, Bail> {
+        let amounts = self.amounts.get_mut(slot).ok_or(Bail)?;
+        let index = match amounts.iter().position(|a| *a == amount) {
+            Some(i) => i,
+            None => {
+                amounts.push(amount);
+                amounts.len() - 1
+            }
+        };
+        u8::try_from(index).map_err(|_| Bail)
     }
 
     /// Feeds the rows in force of every kept state to the rules that count them.
@@ -513,6 +519,10 @@ impl State {
         }
         self.overflow.0 |= other.overflow.0;
         for (a, b) in self.sums.iter_mut().zip(other.sums) {
+            // Most of a unit's sums are untouched in one piece or the other: `a + 0` is `a`.
+            if b.is_zero() && b.scale() == 0 {
+                continue;
+            }
             *a = self.overflow.add(*a, b);
         }
         for (a, b) in self.masks.iter_mut().zip(other.masks) {
@@ -552,9 +562,33 @@ impl State {
             }
         }
         let width = plan.counts.keys;
-        for (i, list) in other.keys.into_iter().enumerate() {
+        for (i, mut list) in other.keys.into_iter().enumerate() {
+            if list.is_empty() {
+                continue;
+            }
             let (u, slot) = (i / width.max(1), i % width.max(1));
             let keyed = plan.keyed.get(slot).copied().unwrap_or(false);
+            // Keys this piece alone saw: its list as it is, its amounts' places in ours.
+            if self.keys.get(i).is_some_and(Vec::is_empty) {
+                if keyed {
+                    let mut at = 0;
+                    while let Some(&len) = list.get(at) {
+                        at += 1 + usize::from(len);
+                        let theirs = list.get(at).copied().ok_or(Bail)?;
+                        let amount = other
+                            .amounts
+                            .get(slot)
+                            .and_then(|a| a.get(usize::from(theirs)))
+                            .copied()
+                            .ok_or(Bail)?;
+                        let ours = self.amount_index(slot, amount)?;
+                        *list.get_mut(at).ok_or(Bail)? = ours;
+                        at += 1;
+                    }
+                }
+                *self.keys.get_mut(i).ok_or(Bail)? = list;
+                continue;
+            }
             let mut at = 0;
             while let Some(&len) = list.get(at) {
                 let k = list.get(at + 1..at + 1 + usize::from(len)).ok_or(Bail)?;
