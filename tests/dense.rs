@@ -373,3 +373,31 @@ fn keys_seen_in_one_piece_keep_their_amounts_when_the_pieces_are_merged() {
         assert_eq!(Some(general), lane, "{pieces:?}");
     }
 }
+
+#[test]
+fn conditions_resolved_once_hold_as_the_general_evaluator_holds_them() {
+    // The lane resolves a condition's comparisons of a fact with a number once, the number
+    // on either side: with values missing (unknown), negated, joined with `or` and `and`,
+    // beside forms it leaves to the general reading (a flag, `happened`), the scores must be
+    // the general evaluator's.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let policy = dir.path().join("p.policy");
+    std::fs::write(
+        &policy,
+        "policy \"p\"\n  year 2021\n  total 100\nfact late: event\nfact rate: measure percent\nfact audit: flag\nsection \"A\" worth 100\n  deduct 2 when 80% > rate\n  deduct 3 when rate < 80% and not (late >= 3)\n  award 1 when not (rate >= 90% or 2 <= late), otherwise 5\n  deduct 4 when 3 = late or audit\n  deduct 1 per occurrence of late, only if 85% <= rate\n",
+    )
+    .expect("written");
+    let units = dir.path().join("units.csv");
+    std::fs::write(&units, "unit\nA\nB\nC\nD\nE\nF\n").expect("written");
+    let facts = dir.path().join("facts.csv");
+    std::fs::write(
+        &facts,
+        "unit,fact,date,value\nA,rate,2021-12-01,79%\nA,late,2021-03-01,\nB,rate,2021-12-01,85%\nB,late,2021-03-01,\nB,late,2021-03-02,\nB,late,2021-03-03,\nC,late,2021-03-01,\nC,audit,2021-03-01,yes\nD,rate,2021-12-01,90%\nE,rate,2021-12-01,80%\nE,audit,2021-05-01,no\n",
+    )
+    .expect("written");
+    let Some((general, lane)) = both(&policy, &[facts], Some(&units), None) else {
+        panic!("the policy does not check");
+    };
+    assert!(lane.is_some(), "the dense lane did not take the run");
+    assert_eq!(Some(general), lane);
+}

@@ -202,7 +202,59 @@ pub(super) struct Plan<'p> {
     /// For each rule `per missing` value of a closed set: where each required value sits in
     /// the set (`None`: not in it, so always missing), so that scoring compares bits, not names.
     pub required_bits: Vec<Vec<Option<u32>>>,
+    /// For each rule, its `when` condition and its `only if`, their fact names resolved.
+    pub when: Vec<Option<Check<'p>>>,
+    pub only_if: Vec<Option<Check<'p>>>,
     pub calendar: Calendar,
+}
+
+/// A unit-level condition (`when`, `only if`) with the facts of its comparisons of a fact
+/// with a number resolved once, so that scoring a unit finds no name; evaluated by
+/// `points::holds` as `cond::holds` evaluates the condition.
+pub(super) enum Check<'p> {
+    And(Box<Check<'p>>, Box<Check<'p>>),
+    Or(Box<Check<'p>>, Box<Check<'p>>),
+    Not(Box<Check<'p>>),
+    /// A fact's value against a number (`number_first`: written `number op fact`).
+    Compare {
+        fact: usize,
+        op: ir::CompareOp,
+        number: rust_decimal::Decimal,
+        number_first: bool,
+    },
+    /// Any other condition, as the general evaluator holds it.
+    Cond(&'p Cond),
+}
+
+impl<'p> Check<'p> {
+    fn of(c: &'p Cond, facts: &FxHashMap<&'p str, usize>) -> Check<'p> {
+        let compare = |fact: &str, op: ir::CompareOp, number, number_first| {
+            facts.get(fact).map(|&fact| Check::Compare {
+                fact,
+                op,
+                number,
+                number_first,
+            })
+        };
+        let resolved = match c {
+            Cond::And(a, b) => Some(Check::And(
+                Box::new(Check::of(a, facts)),
+                Box::new(Check::of(b, facts)),
+            )),
+            Cond::Or(a, b) => Some(Check::Or(
+                Box::new(Check::of(a, facts)),
+                Box::new(Check::of(b, facts)),
+            )),
+            Cond::Not(a) => Some(Check::Not(Box::new(Check::of(a, facts)))),
+            Cond::Compare { left, op, right } => match (left, right) {
+                (Expr::Fact(f), Expr::Number(n)) => compare(f, *op, *n, false),
+                (Expr::Number(n), Expr::Fact(f)) => compare(f, *op, *n, true),
+                _ => None,
+            },
+            _ => None,
+        };
+        resolved.unwrap_or(Check::Cond(c))
+    }
 }
 
 impl<'p> Plan<'p> {
@@ -499,7 +551,20 @@ impl<'p> Plan<'p> {
                 _ => Vec::new(),
             })
             .collect();
+        let when = rules
+            .iter()
+            .map(|r| match &r.kind {
+                RuleKind::When { condition, .. } => Some(Check::of(condition, &fact_index)),
+                _ => None,
+            })
+            .collect();
+        let only_if = rules
+            .iter()
+            .map(|r| r.only_if.as_ref().map(|c| Check::of(c, &fact_index)))
+            .collect();
         Some(Plan {
+            when,
+            only_if,
             policy,
             rules,
             fact_index,

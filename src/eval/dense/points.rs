@@ -4,12 +4,13 @@
 
 use rust_decimal::Decimal;
 
-use super::plan::{Plan, RuleSlot};
+use super::plan::{Check, Plan, RuleSlot};
 use super::state::State;
 use crate::eval::aggregate::Overflow;
+use crate::eval::calendar::Calendar;
 use crate::eval::cond::{self, Env, Val};
 use crate::facts::scan::Bail;
-use crate::ir::{self, Per, RuleKind, Shape, Verb};
+use crate::ir::{self, CompareOp, Per, RuleKind, Shape, Verb};
 
 /// Scores unit `u`: writes each section's score into `sections` and returns the total.
 /// `amounts` is scratch room for the rules of one item or section.
@@ -89,7 +90,7 @@ pub(super) fn unit(
 /// `a + b`, without a call when one is zero: the sum is then the other, as rust_decimal
 /// gives it. Most of a unit's sums add a zero somewhere (a section without items, a rule
 /// that gave nothing).
-#[inline]
+#[inline(always)]
 fn plus(of: &mut Overflow, a: Decimal, b: Decimal) -> Decimal {
     if b.is_zero() {
         a
@@ -184,8 +185,8 @@ fn raw(
     rule: &ir::Rule,
     of: &mut Overflow,
 ) -> Result<Decimal, Bail> {
-    if let Some(c) = &rule.only_if {
-        if cond::holds(c, env, &plan.calendar) != Some(true) {
+    if let Some(c) = plan.only_if.get(index).and_then(Option::as_ref) {
+        if holds(c, env, &plan.calendar) != Some(true) {
             return Ok(Decimal::ZERO);
         }
     }
@@ -196,14 +197,18 @@ fn raw(
         .unwrap_or(RuleSlot::None);
     Ok(match &rule.kind {
         RuleKind::When {
-            amount,
-            otherwise,
-            condition,
-        } => match (cond::holds(condition, env, &plan.calendar), otherwise) {
-            (Some(true), _) => *amount,
-            (Some(false), Some(o)) => *o,
-            _ => Decimal::ZERO,
-        },
+            amount, otherwise, ..
+        } => {
+            let condition = plan.when.get(index).and_then(Option::as_ref);
+            match (
+                condition.and_then(|c| holds(c, env, &plan.calendar)),
+                otherwise,
+            ) {
+                (Some(true), _) => *amount,
+                (Some(false), Some(o)) => *o,
+                _ => Decimal::ZERO,
+            }
+        }
         RuleKind::Count { rate, per, .. } => {
             let quantity = match per.as_slice() {
                 [Per::Distinct(_)] => Decimal::from(env.distinct(slot)),
@@ -240,6 +245,47 @@ fn raw(
         RuleKind::Table { .. } => env.sum(slot, of),
         RuleKind::Discretionary { fact } => env.total_value(fact, of).unwrap_or(Decimal::ZERO),
     })
+}
+
+/// Whether a condition holds for the unit: `cond::holds`, the comparisons of a fact with a
+/// number read from the fact's slots without finding its name.
+fn holds(check: &Check, env: &UnitEnv, cal: &Calendar) -> Option<bool> {
+    match check {
+        Check::And(a, b) => match (holds(a, env, cal), holds(b, env, cal)) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
+            _ => None,
+        },
+        Check::Or(a, b) => match (holds(a, env, cal), holds(b, env, cal)) {
+            (Some(true), _) | (_, Some(true)) => Some(true),
+            (Some(false), Some(false)) => Some(false),
+            _ => None,
+        },
+        Check::Not(a) => holds(a, env, cal).map(|h| !h),
+        Check::Compare {
+            fact,
+            op,
+            number,
+            number_first,
+        } => {
+            // A missing value makes the comparison unknown; a flag is no number (the checker
+            // lets neither be compared with one).
+            let ordering = match env.fact_at(*fact)? {
+                Val::Num(v) if *number_first => number.cmp(&v),
+                Val::Num(v) => v.cmp(number),
+                _ => return Some(false),
+            };
+            Some(match op {
+                CompareOp::Lt => ordering.is_lt(),
+                CompareOp::Le => ordering.is_le(),
+                CompareOp::Gt => ordering.is_gt(),
+                CompareOp::Ge => ordering.is_ge(),
+                CompareOp::Eq => ordering.is_eq(),
+                CompareOp::Ne => ordering.is_ne(),
+            })
+        }
+        Check::Cond(c) => cond::holds(c, env, cal),
+    }
 }
 
 /// One unit's aggregates, by name, for `when`, `unless` and `only if`.
@@ -339,6 +385,25 @@ impl UnitEnv<'_, '_> {
         }
     }
 
+    /// Fact `fact`'s value for the unit, as a condition reads it ([`Env::fact`]).
+    fn fact_at(&self, fact: usize) -> Option<Val<'static>> {
+        let decl = self.plan.policy.facts.get(fact)?;
+        self.value_at(decl, self.plan.facts.get(fact)?)
+    }
+
+    /// [`Env::fact`] of a fact already found.
+    fn value_at(&self, decl: &ir::Fact, slots: &super::plan::FactSlots) -> Option<Val<'static>> {
+        match decl.shape {
+            // A flag never given counts as false (LANGUAGE.md §6).
+            Shape::Flag => Some(Val::Bool(
+                self.reported(slots).is_some_and(|(_, v)| !v.is_zero()),
+            )),
+            _ => self
+                .value_of(decl, slots, &mut Overflow::default())
+                .map(Val::Num),
+        }
+    }
+
     fn reported(&self, slots: &super::plan::FactSlots) -> super::state::Reported {
         self.state.reported(self.plan, self.u, *slots)
     }
@@ -362,15 +427,7 @@ impl Env for UnitEnv<'_, '_> {
 
     fn fact(&self, name: &str) -> Option<Val<'_>> {
         let (decl, slots) = self.slots(name)?;
-        match decl.shape {
-            // A flag never given counts as false (LANGUAGE.md §6).
-            Shape::Flag => Some(Val::Bool(
-                self.reported(slots).is_some_and(|(_, v)| !v.is_zero()),
-            )),
-            _ => self
-                .value_of(decl, slots, &mut Overflow::default())
-                .map(Val::Num),
-        }
+        self.value_at(decl, slots)
     }
 
     fn flag(&self, name: &str) -> bool {
