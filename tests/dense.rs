@@ -401,3 +401,39 @@ fn conditions_resolved_once_hold_as_the_general_evaluator_holds_them() {
     assert!(lane.is_some(), "the dense lane did not take the run");
     assert_eq!(Some(general), lane);
 }
+
+#[test]
+fn a_warning_about_many_units_names_the_first_twenty_by_name() {
+    // Units without a measure's row: the warning names the first 20 in order and counts the
+    // rest, in the lane and in the general evaluator alike, whatever order the units are
+    // listed in.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let policy = dir.path().join("p.policy");
+    std::fs::write(
+        &policy,
+        "policy \"p\"\n  total 10\nfact rate: measure percent\nsection \"A\" worth 10\n  deduct 2 when rate < 80%\n",
+    )
+    .expect("written");
+    let mut units = String::from("unit\n");
+    let mut facts = String::from("unit,fact,value\n");
+    for i in (0..60).rev() {
+        units.push_str(&format!("U{:02}\n", (i * 37) % 60));
+        if i % 4 == 0 {
+            facts.push_str(&format!("U{:02},rate,85%\n", (i * 37) % 60));
+        }
+    }
+    let (units_path, facts_path) = (dir.path().join("units.csv"), dir.path().join("facts.csv"));
+    std::fs::write(&units_path, units).expect("written");
+    std::fs::write(&facts_path, facts).expect("written");
+    let Some((general, lane)) = both(&policy, &[facts_path], Some(&units_path), None) else {
+        panic!("the policy does not check");
+    };
+    let first: Vec<String> = (0..60)
+        .filter(|i| (0..60).all(|k| k % 4 != 0 || (k * 37) % 60 != *i))
+        .take(20)
+        .map(|i| format!("`U{i:02}`"))
+        .collect();
+    let expected = format!("for {} and 25 more:", first.join(", "));
+    assert!(general.1.contains(&expected), "{}\n{expected}", general.1);
+    assert_eq!(Some(general), lane);
+}

@@ -32,10 +32,21 @@ pub(super) fn missing_values<'u>(
         if !matches!(fact.shape, Shape::Flag | Shape::Measure(_)) || (keyed && !read_whole) {
             continue;
         }
-        let mut lacking = lacking(f);
-        lacking.sort_unstable();
-        if lacking.is_empty() {
+        let all = lacking(f);
+        if all.is_empty() {
             continue;
+        }
+        // The message names the first 20 by name and counts the rest: a province's 150,000
+        // units without a row are not all sorted to find them, but kept 20 at most, in order,
+        // in one pass (one comparison a name once 20 are kept).
+        let count = all.len();
+        let mut lacking: Vec<&str> = Vec::with_capacity(21);
+        for u in all {
+            if lacking.len() < 20 || lacking.last().is_some_and(|last| u < *last) {
+                let at = lacking.partition_point(|x| *x < u);
+                lacking.insert(at, u);
+                lacking.truncate(20);
+            }
         }
         let (what, consequence, zh_what, zh_consequence) = match fact.shape {
                 Shape::Flag => ("flag", "counted as false", "是否项", "按“否”计"),
@@ -52,13 +63,13 @@ pub(super) fn missing_values<'u>(
             .map(|u| format!("`{u}`"))
             .collect::<Vec<_>>()
             .join(", ");
-        let more = if lacking.len() > 20 {
-            format!(" and {} more", lacking.len() - 20)
+        let more = if count > 20 {
+            format!(" and {} more", count - 20)
         } else {
             String::new()
         };
-        let zh_more = if lacking.len() > 20 {
-            format!(" 等 {} 个单位", lacking.len())
+        let zh_more = if count > 20 {
+            format!(" 等 {} 个单位", count)
         } else {
             String::new()
         };
