@@ -135,7 +135,12 @@ fn score_with(
     let given = fixed.is_some();
     let names = fixed.unwrap_or(found).into_names();
     match finish(policy, run, &plan, state, &names) {
-        Some((totals, scores, ranked, problems)) => Ok(Dense {
+        Some(Finished {
+            totals,
+            scores,
+            ranked,
+            problems,
+        }) => Ok(Dense {
             names,
             totals,
             scores,
@@ -209,16 +214,23 @@ fn tally<'p>(
     Some((plan, state, files, found))
 }
 
+/// What [`finish`] gives: the parts of [`Dense`] that scoring makes.
+struct Finished {
+    totals: Vec<Decimal>,
+    scores: Vec<Decimal>,
+    ranked: Vec<(usize, usize)>,
+    problems: Problems,
+}
+
 /// The units' scores from their aggregates: totals, section scores, the units in rank order
 /// with their ranks, and the warnings.
-#[allow(clippy::type_complexity)]
 fn finish(
     policy: &ir::Policy,
     run: &Run,
     plan: &Plan,
     state: State,
     names: &[String],
-) -> Option<(Vec<Decimal>, Vec<Decimal>, Vec<(usize, usize)>, Problems)> {
+) -> Option<Finished> {
     let mut problems = Problems::default();
     super::problems::missing_values(policy, &plan.rules, run.strict, &mut problems, |f| {
         let slots = plan.facts.get(f).copied().unwrap_or_default();
@@ -243,7 +255,12 @@ fn finish(
             .map(|&u| totals.get(u).copied().unwrap_or_default()),
     );
     let ranked: Vec<(usize, usize)> = order.iter().copied().zip(ranks).collect();
-    Some((totals, scores, ranked, problems))
+    Some(Finished {
+        totals,
+        scores,
+        ranked,
+        problems,
+    })
 }
 
 /// Every unit's total and section scores (`n` a unit), the units shared out among threads.
