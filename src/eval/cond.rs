@@ -47,16 +47,8 @@ pub(crate) trait Env {
 /// `not unknown` is unknown — as SQL's NULL does.
 pub(crate) fn holds(c: &Cond, env: &dyn Env, cal: &Calendar) -> Option<bool> {
     match c {
-        Cond::And(a, b) => match (holds(a, env, cal), holds(b, env, cal)) {
-            (Some(false), _) | (_, Some(false)) => Some(false),
-            (Some(true), Some(true)) => Some(true),
-            _ => None,
-        },
-        Cond::Or(a, b) => match (holds(a, env, cal), holds(b, env, cal)) {
-            (Some(true), _) | (_, Some(true)) => Some(true),
-            (Some(false), Some(false)) => Some(false),
-            _ => None,
-        },
+        Cond::And(a, b) => and(holds(a, env, cal), holds(b, env, cal)),
+        Cond::Or(a, b) => or(holds(a, env, cal), holds(b, env, cal)),
         Cond::Not(a) => holds(a, env, cal).map(|h| !h),
         Cond::Flag(name) => Some(env.flag(name)),
         Cond::Happened(name) => Some(env.happened(name)),
@@ -75,15 +67,38 @@ pub(crate) fn holds(c: &Cond, env: &dyn Env, cal: &Calendar) -> Option<bool> {
                 // INVARIANT: the checker only lets values of one dimension be compared.
                 _ => return Some(false),
             };
-            Some(match op {
-                CompareOp::Lt => ordering.is_lt(),
-                CompareOp::Le => ordering.is_le(),
-                CompareOp::Gt => ordering.is_gt(),
-                CompareOp::Ge => ordering.is_ge(),
-                CompareOp::Eq => ordering.is_eq(),
-                CompareOp::Ne => ordering.is_ne(),
-            })
+            Some(ordered(*op, ordering))
         }
+    }
+}
+
+/// `a and b` in Kleene's logic: false if either is false, unknown if either is unknown.
+pub(crate) fn and(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    match (a, b) {
+        (Some(false), _) | (_, Some(false)) => Some(false),
+        (Some(true), Some(true)) => Some(true),
+        _ => None,
+    }
+}
+
+/// `a or b` in Kleene's logic: true if either is true, unknown if either is unknown.
+pub(crate) fn or(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    match (a, b) {
+        (Some(true), _) | (_, Some(true)) => Some(true),
+        (Some(false), Some(false)) => Some(false),
+        _ => None,
+    }
+}
+
+/// Whether `op` holds of two values that compare as `ordering`.
+pub(crate) fn ordered(op: CompareOp, ordering: std::cmp::Ordering) -> bool {
+    match op {
+        CompareOp::Lt => ordering.is_lt(),
+        CompareOp::Le => ordering.is_le(),
+        CompareOp::Gt => ordering.is_gt(),
+        CompareOp::Ge => ordering.is_ge(),
+        CompareOp::Eq => ordering.is_eq(),
+        CompareOp::Ne => ordering.is_ne(),
     }
 }
 

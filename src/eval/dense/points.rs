@@ -10,7 +10,7 @@ use crate::eval::aggregate::Overflow;
 use crate::eval::calendar::Calendar;
 use crate::eval::cond::{self, Env, Val};
 use crate::facts::scan::Bail;
-use crate::ir::{self, CompareOp, Per, RuleKind, Shape, Verb};
+use crate::ir::{self, Per, RuleKind, Shape, Verb};
 
 /// Scores unit `u`: writes each section's score into `sections` and returns the total.
 /// `amounts` is scratch room for the rules of one item or section.
@@ -251,16 +251,8 @@ fn raw(
 /// number read from the fact's slots without finding its name.
 fn holds(check: &Check, env: &UnitEnv, cal: &Calendar) -> Option<bool> {
     match check {
-        Check::And(a, b) => match (holds(a, env, cal), holds(b, env, cal)) {
-            (Some(false), _) | (_, Some(false)) => Some(false),
-            (Some(true), Some(true)) => Some(true),
-            _ => None,
-        },
-        Check::Or(a, b) => match (holds(a, env, cal), holds(b, env, cal)) {
-            (Some(true), _) | (_, Some(true)) => Some(true),
-            (Some(false), Some(false)) => Some(false),
-            _ => None,
-        },
+        Check::And(a, b) => cond::and(holds(a, env, cal), holds(b, env, cal)),
+        Check::Or(a, b) => cond::or(holds(a, env, cal), holds(b, env, cal)),
         Check::Not(a) => holds(a, env, cal).map(|h| !h),
         Check::Compare {
             fact,
@@ -275,14 +267,7 @@ fn holds(check: &Check, env: &UnitEnv, cal: &Calendar) -> Option<bool> {
                 Val::Num(v) => v.cmp(number),
                 _ => return Some(false),
             };
-            Some(match op {
-                CompareOp::Lt => ordering.is_lt(),
-                CompareOp::Le => ordering.is_le(),
-                CompareOp::Gt => ordering.is_gt(),
-                CompareOp::Ge => ordering.is_ge(),
-                CompareOp::Eq => ordering.is_eq(),
-                CompareOp::Ne => ordering.is_ne(),
-            })
+            Some(cond::ordered(*op, ordering))
         }
         Check::Cond(c) => cond::holds(c, env, cal),
     }
