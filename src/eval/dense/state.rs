@@ -575,13 +575,8 @@ impl State {
                     while let Some(&len) = list.get(at) {
                         at += 1 + usize::from(len);
                         let theirs = list.get(at).copied().ok_or(Bail)?;
-                        let amount = other
-                            .amounts
-                            .get(slot)
-                            .and_then(|a| a.get(usize::from(theirs)))
-                            .copied()
-                            .ok_or(Bail)?;
-                        let ours = self.amount_index(slot, amount)?;
+                        let ours =
+                            self.amount_index(slot, amount(&other.amounts, slot, theirs)?)?;
                         *list.get_mut(at).ok_or(Bail)? = ours;
                         at += 1;
                     }
@@ -597,12 +592,7 @@ impl State {
                 if keyed {
                     let index = list.get(at).copied().ok_or(Bail)?;
                     at += 1;
-                    let amount = other
-                        .amounts
-                        .get(slot)
-                        .and_then(|a| a.get(usize::from(index)))
-                        .copied()
-                        .ok_or(Bail)?;
+                    let amount = amount(&other.amounts, slot, index)?;
                     self.keep_max(width, u, slot, k, amount)?;
                 } else {
                     let mine = self.keys.get_mut(i).ok_or(Bail)?;
@@ -643,6 +633,15 @@ impl State {
             Some((k, amount))
         })
     }
+}
+
+/// The amount at place `index` of key slot `slot`'s table of amounts.
+fn amount(amounts: &[Vec<Decimal>], slot: usize, index: u8) -> Result<Decimal, Bail> {
+    amounts
+        .get(slot)
+        .and_then(|a| a.get(usize::from(index)))
+        .copied()
+        .ok_or(Bail)
 }
 
 /// Whether a row passes a rule's `where` (unknown does not).
