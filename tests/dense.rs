@@ -138,8 +138,7 @@ fn the_dense_lane_gives_up_on_what_the_general_reader_reports() {
     // it to the general evaluator, which says so.
     let policy = "policy \"p\"\n  year 2021\n  total 10\n\nfact late: event with persons\nfact rate: measure percent\n\nsection \"A\" worth 10\n  deduct 1 per person per occurrence of late\n  deduct 1 when rate < 80%\n";
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let policy_path = dir.path().join("p.policy");
-    std::fs::write(&policy_path, policy).expect("written");
+    let policy_path = write(dir.path(), "p.policy", policy);
     let bad = [
         "unit,fact,date,persons,value\nA,late,2020-03-01,1,\n",
         "unit,fact,date,persons,value\nA,late,2021-03-01,-1,\n",
@@ -160,8 +159,7 @@ fn the_dense_lane_gives_up_on_what_the_general_reader_reports() {
         "unit,fact,date,persons,value\r\nA,late,2021-03-01,1,\rB,late,2021-03-01,1,\r\n",
     ];
     for (i, text) in bad.iter().enumerate() {
-        let facts = dir.path().join(format!("bad{i}.csv"));
-        std::fs::write(&facts, text).expect("written");
+        let facts = write(dir.path(), format!("bad{i}.csv"), text);
         let Some((_, lane)) = both(&policy_path, &[facts], None, None) else {
             panic!("the policy of case {i} does not check");
         };
@@ -175,8 +173,7 @@ fn the_dense_lane_gives_up_on_what_the_general_reader_reports() {
         "单位,事项,日期,人数,数值\nA,late,2021-03-01,1,\n,,,,\n",
     ];
     for (i, text) in good.iter().enumerate() {
-        let facts = dir.path().join(format!("good{i}.csv"));
-        std::fs::write(&facts, text).expect("written");
+        let facts = write(dir.path(), format!("good{i}.csv"), text);
         let Some((general, lane)) = both(&policy_path, &[facts], None, None) else {
             panic!("the policy of good case {i} does not check");
         };
@@ -184,15 +181,20 @@ fn the_dense_lane_gives_up_on_what_the_general_reader_reports() {
     }
 }
 
+/// `text` written into `dir` as `name`: its path.
+fn write(dir: &Path, name: impl AsRef<Path>, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("written");
+    path
+}
+
 /// A policy of one rule over one event, written into `dir`: its path.
 fn late_policy(dir: &Path) -> PathBuf {
-    let policy = dir.join("p.policy");
-    std::fs::write(
-        &policy,
+    write(
+        dir,
+        "p.policy",
         "policy \"p\"\n  total 2\nfact late: event\nsection \"A\" worth 2\n  deduct 0.1 per occurrence of late\n",
     )
-    .expect("written");
-    policy
 }
 
 #[test]
@@ -203,14 +205,16 @@ fn names_a_spreadsheet_would_misread_are_written_as_the_general_writer_writes_th
     // the general report uses, writes it.
     let dir = tempfile::tempdir().expect("a temporary folder");
     let policy = late_policy(dir.path());
-    let facts = dir.path().join("facts.csv");
-    std::fs::write(&facts, "unit,fact,count\nA,late,1\nB,late,3\n").expect("written");
-    let units = dir.path().join("units.csv");
-    std::fs::write(
-        &units,
+    let facts = write(
+        dir.path(),
+        "facts.csv",
+        "unit,fact,count\nA,late,1\nB,late,3\n",
+    );
+    let units = write(
+        dir.path(),
+        "units.csv",
         "unit,group\nA,x\nB,x\n\"Office, east\",x\n\"He said \"\"hi\"\"\",x\n=SUM(1),x\n-3,x\n\"tab\there\",x\n",
-    )
-    .expect("written");
+    );
     let Some((general, lane)) = both(&policy, &[facts], Some(&units), None) else {
         panic!("the policy does not check");
     };
@@ -248,9 +252,8 @@ fn a_province_of_tied_units_is_ranked_as_the_general_evaluator_ranks_it() {
             facts.push_str(&format!("{},late,{}\n", name(i), i % 7));
         }
     }
-    let (units_path, facts_path) = (dir.path().join("units.csv"), dir.path().join("facts.csv"));
-    std::fs::write(&units_path, units).expect("written");
-    std::fs::write(&facts_path, facts).expect("written");
+    let units_path = write(dir.path(), "units.csv", &units);
+    let facts_path = write(dir.path(), "facts.csv", &facts);
     for pieces in [None, Some((2, 1 << 20))] {
         let Some((general, lane)) = both(
             &policy,
@@ -275,15 +278,17 @@ fn lines_of_every_length_are_split_as_the_general_reader_splits_them() {
     // last line without its line end, must give the general reader's cells. The scores depend
     // on every cell: persons weigh each row, and each distinct case costs a point.
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let policy = dir.path().join("p.policy");
-    std::fs::write(
-        &policy,
+    let policy = write(
+        dir.path(),
+        "p.policy",
         "policy \"p\"\n  year 2021\n  total 100000\nfact late: event with persons, case\nsection \"A\" worth 100000\n  deduct 0.01 per person per occurrence of late\n  deduct 1 per case of late\n",
-    )
-    .expect("written");
+    );
     // Units given, so that the file is also read in pieces.
-    let units = dir.path().join("units.csv");
-    std::fs::write(&units, "unit\nU0\nU1\nU2\nU3\nU4\nU5\nU6\n").expect("written");
+    let units = write(
+        dir.path(),
+        "units.csv",
+        "unit\nU0\nU1\nU2\nU3\nU4\nU5\nU6\n",
+    );
     for (variant, end) in ["\n", "\r\n"].into_iter().enumerate() {
         let mut text = format!("unit,fact,date,persons,case{end}");
         for i in 0..700usize {
@@ -301,8 +306,7 @@ fn lines_of_every_length_are_split_as_the_general_reader_splits_them() {
         }
         // The last line without its line end.
         text.push_str("U1,late,2021-12-31,5,last");
-        let facts = dir.path().join(format!("facts{variant}.csv"));
-        std::fs::write(&facts, &text).expect("written");
+        let facts = write(dir.path(), format!("facts{variant}.csv"), &text);
         for pieces in [None, Some((2, 7)), Some((3, 300))] {
             let files = std::slice::from_ref(&facts);
             let Some((general, lane)) = both(&policy, files, Some(&units), pieces) else {
@@ -326,14 +330,16 @@ fn keys_seen_in_one_piece_keep_their_amounts_when_the_pieces_are_merged() {
     // piece's table: pieces that meet the amounts in different orders must still give the
     // general evaluator's scores.
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let policy = dir.path().join("p.policy");
-    std::fs::write(
-        &policy,
+    let policy = write(
+        dir.path(),
+        "p.policy",
         "policy \"p\"\n  year 2021\n  total 1000\nfact complaint: event with case, kind in {minor, serious, grave}\nsection \"A\" worth 1000\n  deduct by kind of complaint: minor 1, serious 3, grave 7, once per case\n  deduct 1 per case of complaint\n",
-    )
-    .expect("written");
-    let units = dir.path().join("units.csv");
-    std::fs::write(&units, "unit\nU0\nU1\nU2\nU3\nU4\nU5\nU6\nU7\nU8\nU9\n").expect("written");
+    );
+    let units = write(
+        dir.path(),
+        "units.csv",
+        "unit\nU0\nU1\nU2\nU3\nU4\nU5\nU6\nU7\nU8\nU9\n",
+    );
     let mut text = String::from("unit,fact,date,case,kind\n");
     let kinds = ["grave", "minor", "serious"];
     // Halves long enough that each thread is still reading its piece when the other starts.
@@ -350,8 +356,7 @@ fn keys_seen_in_one_piece_keep_their_amounts_when_the_pieces_are_merged() {
             i % 28 + 1
         ));
     }
-    let facts = dir.path().join("facts.csv");
-    std::fs::write(&facts, &text).expect("written");
+    let facts = write(dir.path(), "facts.csv", &text);
     // Which thread reads which half is the threads' race: the halves are read a few times.
     let half = Some((2, text.len() as u64 / 2));
     for pieces in [
@@ -381,20 +386,17 @@ fn conditions_resolved_once_hold_as_the_general_evaluator_holds_them() {
     // beside forms it leaves to the general reading (a flag, `happened`), the scores must be
     // the general evaluator's.
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let policy = dir.path().join("p.policy");
-    std::fs::write(
-        &policy,
+    let policy = write(
+        dir.path(),
+        "p.policy",
         "policy \"p\"\n  year 2021\n  total 100\nfact late: event\nfact rate: measure percent\nfact audit: flag\nsection \"A\" worth 100\n  deduct 2 when 80% > rate\n  deduct 3 when rate < 80% and not (late >= 3)\n  award 1 when not (rate >= 90% or 2 <= late), otherwise 5\n  deduct 4 when 3 = late or audit\n  deduct 1 per occurrence of late, only if 85% <= rate\n",
-    )
-    .expect("written");
-    let units = dir.path().join("units.csv");
-    std::fs::write(&units, "unit\nA\nB\nC\nD\nE\nF\n").expect("written");
-    let facts = dir.path().join("facts.csv");
-    std::fs::write(
-        &facts,
+    );
+    let units = write(dir.path(), "units.csv", "unit\nA\nB\nC\nD\nE\nF\n");
+    let facts = write(
+        dir.path(),
+        "facts.csv",
         "unit,fact,date,value\nA,rate,2021-12-01,79%\nA,late,2021-03-01,\nB,rate,2021-12-01,85%\nB,late,2021-03-01,\nB,late,2021-03-02,\nB,late,2021-03-03,\nC,late,2021-03-01,\nC,audit,2021-03-01,yes\nD,rate,2021-12-01,90%\nE,rate,2021-12-01,80%\nE,audit,2021-05-01,no\n",
-    )
-    .expect("written");
+    );
     let Some((general, lane)) = both(&policy, &[facts], Some(&units), None) else {
         panic!("the policy does not check");
     };
@@ -408,12 +410,11 @@ fn a_warning_about_many_units_names_the_first_twenty_by_name() {
     // rest, in the lane and in the general evaluator alike, whatever order the units are
     // listed in.
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let policy = dir.path().join("p.policy");
-    std::fs::write(
-        &policy,
+    let policy = write(
+        dir.path(),
+        "p.policy",
         "policy \"p\"\n  total 10\nfact rate: measure percent\nsection \"A\" worth 10\n  deduct 2 when rate < 80%\n",
-    )
-    .expect("written");
+    );
     let mut units = String::from("unit\n");
     let mut facts = String::from("unit,fact,value\n");
     for i in (0..60).rev() {
@@ -422,9 +423,8 @@ fn a_warning_about_many_units_names_the_first_twenty_by_name() {
             facts.push_str(&format!("U{:02},rate,85%\n", (i * 37) % 60));
         }
     }
-    let (units_path, facts_path) = (dir.path().join("units.csv"), dir.path().join("facts.csv"));
-    std::fs::write(&units_path, units).expect("written");
-    std::fs::write(&facts_path, facts).expect("written");
+    let units_path = write(dir.path(), "units.csv", &units);
+    let facts_path = write(dir.path(), "facts.csv", &facts);
     let Some((general, lane)) = both(&policy, &[facts_path], Some(&units_path), None) else {
         panic!("the policy does not check");
     };
