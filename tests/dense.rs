@@ -437,3 +437,62 @@ fn a_warning_about_many_units_names_the_first_twenty_by_name() {
     assert!(general.1.contains(&expected), "{}\n{expected}", general.1);
     assert_eq!(Some(general), lane);
 }
+
+#[test]
+fn numbers_beyond_whole_hundred_millionths_are_scored_as_the_general_evaluator_scores_them() {
+    // The lane scores a unit in whole numbers of 10^-8 when that is exact, and again in
+    // decimals when not: a measure of 11 decimals and a threshold of as many, a sum of persons
+    // beyond what 64 bits hold at 8 decimals, two amounts whose sum is, a product of two
+    // exact numbers that is not, next to units that need none of it; then the same with a rate of 9 decimals, which
+    // sends every unit to decimals.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let rules = "section \"A\" worth 60\n  deduct 2 when rate > 0.12345678912\n  deduct 0.5 per person per occurrence of late, cap 7.25\nsection \"B\" worth 40\n  deduct 1.5 when rate <= 0.12345678912\n  deduct 0.25 per occurrence of late\n  deduct 0.0003 per day of late\n  deduct 0.6 per person per occurrence of late\n  deduct 0.7 per person per occurrence of late\n";
+    let units = write(dir.path(), "units.csv", "unit\nA\nB\nC\nD\nE\nF\nG\n");
+    let facts = write(
+        dir.path(),
+        "facts.csv",
+        "unit,fact,date,persons,days,value\nA,late,2021-03-01,300000000000,1,\nB,late,2021-03-01,5,1,\nB,rate,2021-12-01,,,0.12345678913\nC,rate,2021-12-01,,,0.12345678912\nD,rate,2021-12-01,,,0.5\nD,late,2021-03-01,3,1,\nE,late,2021-03-01,1,1,\nE,late,2021-03-02,90000000000,1,\nG,late,2021-03-01,1,0.00007,\n",
+    );
+    for (tiny, row) in [
+        ("", "3,G,97.949999979,59.5,38.449999979"),
+        (
+            "  deduct 0.000000001 per person per occurrence of late, cap 50\n",
+            "3,G,97.949999978,59.5,38.449999978",
+        ),
+    ] {
+        let policy = write(
+            dir.path(),
+            "p.policy",
+            &format!("policy \"p\"\n  total 100\nfact late: event with persons, days\nfact rate: measure number\n{rules}{tiny}"),
+        );
+        let Some((general, lane)) = both(&policy, std::slice::from_ref(&facts), Some(&units), None)
+        else {
+            panic!("the policy does not check");
+        };
+        assert!(lane.is_some(), "the dense lane did not take the run");
+        assert_eq!(Some(general.clone()), lane);
+        // The decimals moved the scores.
+        assert!(general.0.contains(row), "{}", general.0);
+        // Scores in whole numbers come back as decimals without trailing zeros.
+        for d in lane_numbers(&policy, &facts, &units) {
+            assert_eq!(d.to_string(), d.normalize().to_string());
+        }
+    }
+}
+
+/// Every total and section score the dense lane gives.
+fn lane_numbers(policy: &Path, facts: &Path, units: &Path) -> Vec<rust_decimal::Decimal> {
+    let mut sources = SourceMap::new();
+    let text = std::fs::read_to_string(policy).expect("the policy");
+    let file = sources.add(policy.display().to_string(), text);
+    let compiled = kaohe::compile(&sources, file).policy.expect("it checks");
+    let files = [facts.to_path_buf()];
+    let run = Run {
+        files: &files,
+        units: Some(kaohe::facts::read_units_file(units).expect("units")),
+        scores_only: true,
+        ..Run::default()
+    };
+    let lane = dense::score(&compiled, &run).expect("the lane takes it");
+    lane.totals.into_iter().chain(lane.scores).collect()
+}

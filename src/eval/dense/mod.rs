@@ -9,6 +9,7 @@
 //! general evaluator, which reads the files and says what there is to say. `tests/dense.rs`
 //! and the random policies hold the two to the same bytes of report.
 
+mod num;
 mod plan;
 mod points;
 mod state;
@@ -22,6 +23,7 @@ use crate::facts::scan::{self, Bail, Lanes, Layout};
 use crate::facts::{FileRead, Problems, UnitIndex};
 use crate::ir;
 use crate::results::{Results, SectionResult, UnitResult};
+use num::Fixed;
 use plan::Plan;
 use state::State;
 
@@ -286,10 +288,14 @@ fn score_all(
         .map(|(k, (t, s))| (k * per, t, s))
         .collect();
     let score_part = |(first, totals, scores): (usize, &mut [Decimal], &mut [Decimal])| {
-        let mut amounts = Vec::new();
+        let (mut fixed, mut amounts) = (Vec::new(), Vec::new());
         for (i, total) in totals.iter_mut().enumerate() {
             let out = scores.get_mut(i * n..(i + 1) * n).ok_or(Bail)?;
-            *total = points::unit(plan, state, first + i, out, &mut amounts)?;
+            // In whole numbers when they are exact, else in decimals (`num`).
+            *total = match points::unit::<Fixed>(plan, state, first + i, out, &mut fixed) {
+                Ok(t) => t,
+                Err(Bail) => points::unit::<Decimal>(plan, state, first + i, out, &mut amounts)?,
+            };
         }
         Ok(())
     };

@@ -4,6 +4,7 @@
 
 use rust_decimal::Decimal;
 
+use super::num::Num;
 use super::plan::{Check, Plan, RuleSlot};
 use super::state::State;
 use crate::eval::aggregate::Overflow;
@@ -13,22 +14,23 @@ use crate::facts::scan::Bail;
 use crate::ir::{self, Per, RuleKind, Shape, Verb};
 
 /// Scores unit `u`: writes each section's score into `sections` and returns the total.
-/// `amounts` is scratch room for the rules of one item or section.
-pub(super) fn unit(
+/// `amounts` is scratch room for the rules of one item or section. In [`Num`] `N`; `Err`
+/// when a sum overflows there (or, in `Fixed`, is not exact).
+pub(super) fn unit<N: Num>(
     plan: &Plan,
     state: &State,
     u: usize,
     sections: &mut [Decimal],
-    amounts: &mut Vec<Decimal>,
+    amounts: &mut Vec<N>,
 ) -> Result<Decimal, Bail> {
     let env = UnitEnv { plan, state, u };
     let mut of = Overflow::default();
     let mut next = 0usize;
-    let (mut base, mut bonus) = (Decimal::ZERO, Decimal::ZERO);
+    let (mut base, mut bonus) = (N::ZERO, N::ZERO);
     for (s, out) in plan.policy.sections.iter().zip(sections.iter_mut()) {
-        let mut worthy_sum = Decimal::ZERO;
+        let mut worthy_sum = N::ZERO;
         let mut worthy = false;
-        let mut passed_sum = Decimal::ZERO;
+        let mut passed_sum = N::ZERO;
         let mut passed_award = false;
         for item in &s.items {
             rules(
@@ -43,9 +45,10 @@ pub(super) fn unit(
             let signed = signed_sum(&item.rules, amounts, &mut of);
             match item.worth {
                 Some(w) => {
+                    let w = N::of(w, &mut of);
                     let award = item.rules.iter().any(|r| r.verb == Verb::Award);
-                    let start = if award { Decimal::ZERO } else { w };
-                    let score = plus(&mut of, start, signed).clamp(Decimal::ZERO, w);
+                    let start = if award { N::ZERO } else { w };
+                    let score = plus(&mut of, start, signed).clamp(N::ZERO, w);
                     worthy_sum = plus(&mut of, worthy_sum, score);
                     worthy = true;
                 }
@@ -61,74 +64,78 @@ pub(super) fn unit(
         passed_award |= s.rules.iter().any(|r| r.verb == Verb::Award);
         let score = match s.worth {
             Some(w) => {
+                let w = N::of(w, &mut of);
                 let start = if worthy {
                     worthy_sum
                 } else if passed_award {
-                    Decimal::ZERO
+                    N::ZERO
                 } else {
                     w
                 };
-                plus(&mut of, start, passed_sum).clamp(Decimal::ZERO, w)
+                plus(&mut of, start, passed_sum).clamp(N::ZERO, w)
             }
             None => passed_sum,
         };
-        *out = score;
+        *out = score.dec();
         if s.bonus {
             bonus = plus(&mut of, bonus, score);
         } else {
             base = plus(&mut of, base, score);
         }
     }
-    let total = plus(&mut of, base.max(Decimal::ZERO), bonus);
+    let total = plus(&mut of, base.max(N::ZERO), bonus);
     if of.0 {
         // The general evaluator names the rule and the rows.
         return Err(Bail);
     }
-    Ok(total)
+    Ok(total.dec())
 }
 
 /// `a + b`, without a call when one is zero: the sum is then the other, as rust_decimal
 /// gives it. Most of a unit's sums add a zero somewhere (a section without items, a rule
 /// that gave nothing).
 #[inline(always)]
-fn plus(of: &mut Overflow, a: Decimal, b: Decimal) -> Decimal {
+fn plus<N: Num>(of: &mut Overflow, a: N, b: N) -> N {
     if b.is_zero() {
         a
     } else if a.is_zero() {
         b
     } else {
-        of.add(a, b)
+        a.add(b, of)
     }
 }
 
 /// The signed points of `rules` (their amounts in `amounts`).
-fn signed_sum(rules: &[ir::Rule], amounts: &[Decimal], of: &mut Overflow) -> Decimal {
+fn signed_sum<N: Num>(rules: &[ir::Rule], amounts: &[N], of: &mut Overflow) -> N {
     rules
         .iter()
         .zip(amounts)
-        .fold(Decimal::ZERO, |a, (r, x)| match r.verb {
-            Verb::Deduct => plus(of, a, -*x),
+        .fold(N::ZERO, |a, (r, x)| match r.verb {
+            Verb::Deduct => {
+                let minus = x.neg(of);
+                plus(of, a, minus)
+            }
             Verb::Award => plus(of, a, *x),
         })
 }
 
 /// The amounts of `rules` after their caps and groups, into `amounts`.
-fn rules(
+fn rules<N: Num>(
     plan: &Plan,
     env: &UnitEnv,
     rules: &[ir::Rule],
     groups: &[ir::Group],
     next: &mut usize,
-    amounts: &mut Vec<Decimal>,
+    amounts: &mut Vec<N>,
     of: &mut Overflow,
 ) -> Result<(), Bail> {
     amounts.clear();
     for rule in rules {
-        let raw = raw(plan, env, *next, rule, of)?;
+        let raw: N = raw(plan, env, *next, rule, of)?;
         *next += 1;
         amounts.push(match rule.cap {
             // A zero under a cap of zero or more stays zero: no comparison.
-            Some(c) if !raw.is_zero() || c.is_sign_negative() => raw.min(c),
+            Some(c) if !raw.is_zero() || c.is_sign_negative() => raw.min(N::of(c, of)),
             _ => raw,
         });
     }
@@ -142,33 +149,34 @@ fn rules(
         };
         match group.kind {
             ir::GroupKind::Highest => {
-                let amount = |i: usize| amounts.get(i).copied().unwrap_or(Decimal::ZERO);
+                let amount = |i: usize| amounts.get(i).copied().unwrap_or(N::ZERO);
                 // The first of equals stands.
                 let best =
                     members().max_by(|a, b| amount(*a).cmp(&amount(*b)).then_with(|| b.cmp(a)));
                 for i in members() {
                     if Some(i) != best {
                         if let Some(a) = amounts.get_mut(i) {
-                            *a = Decimal::ZERO;
+                            *a = N::ZERO;
                         }
                     }
                 }
             }
             ir::GroupKind::Together { cap } => {
+                let cap = N::of(cap, of);
                 let sum = members()
                     .filter_map(|i| amounts.get(i).copied())
-                    .fold(Decimal::ZERO, |a, b| of.add(a, b));
+                    .fold(N::ZERO, |a, b| a.add(b, of));
                 if sum <= cap {
                     continue;
                 }
                 // The excess is taken from the last rules of the group first.
-                let mut excess = sum - cap;
+                let mut excess = sum.sub(cap, of);
                 let list: Vec<usize> = members().collect();
                 for &i in list.iter().rev() {
                     if let Some(a) = amounts.get_mut(i) {
                         let cut = (*a).min(excess);
-                        *a -= cut;
-                        excess -= cut;
+                        *a = a.sub(cut, of);
+                        excess = excess.sub(cut, of);
                     }
                 }
             }
@@ -178,16 +186,16 @@ fn rules(
 }
 
 /// A rule's points before its cap.
-fn raw(
+fn raw<N: Num>(
     plan: &Plan,
     env: &UnitEnv,
     index: usize,
     rule: &ir::Rule,
     of: &mut Overflow,
-) -> Result<Decimal, Bail> {
+) -> Result<N, Bail> {
     if let Some(c) = plan.only_if.get(index).and_then(Option::as_ref) {
-        if holds(c, env, &plan.calendar) != Some(true) {
-            return Ok(Decimal::ZERO);
+        if holds::<N>(c, env, &plan.calendar) != Some(true) {
+            return Ok(N::ZERO);
         }
     }
     let slot = plan
@@ -201,20 +209,20 @@ fn raw(
         } => {
             let condition = plan.when.get(index).and_then(Option::as_ref);
             match (
-                condition.and_then(|c| holds(c, env, &plan.calendar)),
+                condition.and_then(|c| holds::<N>(c, env, &plan.calendar)),
                 otherwise,
             ) {
-                (Some(true), _) => *amount,
-                (Some(false), Some(o)) => *o,
-                _ => Decimal::ZERO,
+                (Some(true), _) => N::of(*amount, of),
+                (Some(false), Some(o)) => N::of(*o, of),
+                _ => N::ZERO,
             }
         }
         RuleKind::Count { rate, per, .. } => {
             let quantity = match per.as_slice() {
-                [Per::Distinct(_)] => Decimal::from(env.distinct(slot)),
+                [Per::Distinct(_)] => N::count(env.distinct(slot), of),
                 _ => env.sum(slot, of),
             };
-            of.mul(*rate, quantity)
+            N::of(*rate, of).mul(quantity, of)
         }
         RuleKind::Missing { rate, required, .. } => {
             let missing = match slot {
@@ -227,11 +235,11 @@ fn raw(
                 }
                 _ => required.iter().filter(|v| !env.has(slot, v)).count(),
             };
-            of.mul(*rate, Decimal::from(missing))
+            N::of(*rate, of).mul(N::count(missing, of), of)
         }
         RuleKind::Times { factor, fact } => match env.total_value(fact, of) {
-            Some(v) => of.mul(*factor, v),
-            None => Decimal::ZERO,
+            Some(v) => N::of(*factor, of).mul(N::of(v, of), of),
+            None => N::ZERO,
         },
         RuleKind::Table {
             fact,
@@ -241,19 +249,21 @@ fn raw(
         } => env
             .total_value(fact, of)
             .and_then(|v| crate::eval::look_up(lookup, Some(Val::Num(v))))
-            .unwrap_or(Decimal::ZERO),
+            .map_or(N::ZERO, |a| N::of(a, of)),
         RuleKind::Table { .. } => env.sum(slot, of),
-        RuleKind::Discretionary { fact } => env.total_value(fact, of).unwrap_or(Decimal::ZERO),
+        RuleKind::Discretionary { fact } => {
+            env.total_value(fact, of).map_or(N::ZERO, |v| N::of(v, of))
+        }
     })
 }
 
 /// Whether a condition holds for the unit: `cond::holds`, the comparisons of a fact with a
 /// number read from the fact's slots without finding its name.
-fn holds(check: &Check, env: &UnitEnv, cal: &Calendar) -> Option<bool> {
+fn holds<N: Num>(check: &Check, env: &UnitEnv, cal: &Calendar) -> Option<bool> {
     match check {
-        Check::And(a, b) => cond::and(holds(a, env, cal), holds(b, env, cal)),
-        Check::Or(a, b) => cond::or(holds(a, env, cal), holds(b, env, cal)),
-        Check::Not(a) => holds(a, env, cal).map(|h| !h),
+        Check::And(a, b) => cond::and(holds::<N>(a, env, cal), holds::<N>(b, env, cal)),
+        Check::Or(a, b) => cond::or(holds::<N>(a, env, cal), holds::<N>(b, env, cal)),
+        Check::Not(a) => holds::<N>(a, env, cal).map(|h| !h),
         Check::Compare {
             fact,
             op,
@@ -262,10 +272,17 @@ fn holds(check: &Check, env: &UnitEnv, cal: &Calendar) -> Option<bool> {
         } => {
             // A missing value makes the comparison unknown; a flag is no number (the checker
             // lets neither be compared with one).
-            let ordering = match env.fact_at(*fact)? {
-                Val::Num(v) if *number_first => number.cmp(&v),
-                Val::Num(v) => v.cmp(number),
-                _ => return Some(false),
+            let Val::Num(v) = env.fact_at(*fact)? else {
+                return Some(false);
+            };
+            // In `N` when both are exact there, else as decimals.
+            let mut of = Overflow::default();
+            let (a, b) = (N::of(v, &mut of), N::of(*number, &mut of));
+            let ordering = match (of.0, *number_first) {
+                (false, false) => a.cmp(&b),
+                (false, true) => b.cmp(&a),
+                (true, false) => v.cmp(number),
+                (true, true) => number.cmp(&v),
             };
             Some(cond::ordered(*op, ordering))
         }
@@ -295,16 +312,18 @@ impl UnitEnv<'_, '_> {
     }
 
     /// A rule's sum: of rows, or of each key's highest amount.
-    fn sum(&self, slot: RuleSlot, of: &mut Overflow) -> Decimal {
+    fn sum<N: Num>(&self, slot: RuleSlot, of: &mut Overflow) -> N {
         match slot {
-            RuleSlot::Sum(s) => self.sum_at(s),
-            RuleSlot::Max(s) => self
-                .state
-                .entries_of(self.plan, self.u, s)
-                .fold(Decimal::ZERO, |a, (_, x)| {
-                    of.add(a, x.unwrap_or(Decimal::ZERO))
-                }),
-            _ => Decimal::ZERO,
+            RuleSlot::Sum(s) => N::of(self.sum_at(s), of),
+            RuleSlot::Max(s) => {
+                self.state
+                    .entries_of(self.plan, self.u, s)
+                    .fold(N::ZERO, |a, (_, x)| {
+                        let x = N::of(x.unwrap_or(Decimal::ZERO), of);
+                        plus(of, a, x)
+                    })
+            }
+            _ => N::ZERO,
         }
     }
 
