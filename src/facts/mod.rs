@@ -6,6 +6,7 @@
 //! reported (the listing is capped, the rest counted), and the caller scores
 //! nothing when any row was bad.
 
+pub(crate) mod ahead;
 mod database;
 mod folder;
 mod problem;

@@ -134,6 +134,14 @@ impl UnitIndex {
         (h >> (64 - bits)) as usize
     }
 
+    /// Asks for the slot a name of hash `h` starts at, so that looking it up a batch of rows
+    /// later finds it in the cache.
+    pub fn ahead(&self, h: u64) {
+        if let Some(slot) = self.slots.get(self.home(h)) {
+            super::ahead::ahead(slot);
+        }
+    }
+
     /// Reads the slot a name of hash `h` starts at, so that looking it up soon after finds it in
     /// the cache; returns a word of it, to be folded into a value the caller keeps.
     pub fn warm(&self, h: u64) -> u64 {

@@ -418,10 +418,16 @@ fn read(
     let mut state = State::new(plan, units);
     let mut files = Vec::with_capacity(run.files.len());
     for (i, (path, layout)) in run.files.iter().zip(layouts).enumerate() {
-        let rows = scan::scan(path, i, *layout, None, lanes, |batch| {
-            if fixed.is_some() {
-                return state.feed_batch(plan, batch);
-            }
+        if fixed.is_some() {
+            let feed = state::Feed {
+                state: &mut state,
+                plan,
+            };
+            let rows = scan::scan(path, i, *layout, None, lanes, feed)?;
+            files.push(file_read(path, *layout, rows));
+            continue;
+        }
+        let rows = scan::scan(path, i, *layout, None, lanes, |batch: &[scan::Typed]| {
             for row in batch {
                 let u = match row.unit_id {
                     Some(u) => u,
@@ -486,9 +492,11 @@ fn read_pieces(
                         if failed.load(Relaxed) {
                             return Err(Bail);
                         }
-                        let read = scan::scan(path, 0, layout, Some(range), lanes, |batch| {
-                            state.feed_batch(plan, batch)
-                        });
+                        let feed = state::Feed {
+                            state: &mut state,
+                            plan,
+                        };
+                        let read = scan::scan(path, 0, layout, Some(range), lanes, feed);
                         match read {
                             Ok(n) => rows += n,
                             Err(b) => {

@@ -72,6 +72,47 @@ pub(super) enum Op<'p> {
     },
 }
 
+/// The first slot in each array of aggregates that a fact's rows write: asked for a batch of
+/// rows ahead of folding them (200,000 units' aggregates are far beyond a core's cache), and
+/// only those a row will write, since the memory's lines in flight are few.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Touch {
+    pub sum: Option<usize>,
+    pub mask: Option<usize>,
+    pub key: Option<usize>,
+    pub state: Option<usize>,
+}
+
+impl Touch {
+    fn of(ops: &[Op]) -> Touch {
+        let mut t = Touch::default();
+        for op in ops {
+            let (array, slot) = match op {
+                Op::Occurrences { sum, .. } => (&mut t.sum, *sum),
+                Op::Points { sum, .. } => (&mut t.sum, Some(*sum)),
+                Op::State { state } => (&mut t.state, Some(*state)),
+                Op::Kept { .. } => continue,
+                Op::Rule { action, .. } => match action {
+                    Action::Weight {
+                        slot, once: None, ..
+                    }
+                    | Action::Table {
+                        slot, once: None, ..
+                    } => (&mut t.sum, Some(*slot)),
+                    Action::Weight { slot, .. }
+                    | Action::Table { slot, .. }
+                    | Action::Set { slot, .. } => (&mut t.key, Some(*slot)),
+                    Action::Mask { slot, .. } => (&mut t.mask, Some(*slot)),
+                },
+            };
+            if array.is_none() {
+                *array = slot;
+            }
+        }
+        t
+    }
+}
+
 /// Which rows a rule counts.
 pub(super) enum Filter<'p> {
     /// `kind = x` (or `!=`) on a closed-set field: the value's place in the set compared,
@@ -192,6 +233,8 @@ pub(super) struct Plan<'p> {
     /// is (address, length) → fact: scoring looks a name up by its place, without comparing it.
     pub named: Named,
     pub ops: Vec<Vec<Op<'p>>>,
+    /// For each fact, the aggregates its rows write, asked for a batch ahead.
+    pub touch: Vec<Touch>,
     /// For each state fact, the rules that count its rows in force, once every row is read.
     pub replay: Vec<Vec<Op<'p>>>,
     pub counts: Counts,
@@ -569,6 +612,7 @@ impl<'p> Plan<'p> {
             rules,
             fact_index,
             named: Named::new(&named),
+            touch: ops.iter().map(|o| Touch::of(o)).collect(),
             ops,
             replay,
             counts,

@@ -14,7 +14,8 @@ use rust_decimal::Decimal;
 use super::plan::{Action, FactSlots, FieldRef, Filter, Op, Plan};
 use crate::eval::aggregate::Overflow;
 use crate::eval::cond::{self, Env, Val};
-use crate::facts::scan::{Bail, Cell, Typed};
+use crate::facts::ahead::ahead;
+use crate::facts::scan::{Bail, Cell, Sink, Typed};
 use crate::ir;
 use rustc_hash::FxHashMap;
 
@@ -153,8 +154,25 @@ fn keep_kept(
     Ok(())
 }
 
-/// From how many units a batch's aggregates are read ahead (below, a core's cache holds them).
-const WARM_FROM: usize = 8192;
+/// From how many units a batch's aggregates are asked for ahead (below, a core's cache holds
+/// them).
+const AHEAD_FROM: usize = 8192;
+
+/// Rows of fixed units into a [`State`], their aggregates asked for a batch ahead.
+pub(super) struct Feed<'s, 'p> {
+    pub state: &'s mut State,
+    pub plan: &'s Plan<'p>,
+}
+
+impl Sink for Feed<'_, '_> {
+    fn ahead(&mut self, rows: &[Typed]) {
+        self.state.ahead(self.plan, rows);
+    }
+
+    fn fold(&mut self, rows: &[Typed]) -> Result<(), Bail> {
+        self.state.feed_batch(self.plan, rows)
+    }
+}
 
 /// Every unit's aggregates.
 pub(super) struct State {
@@ -262,35 +280,35 @@ impl State {
         }
     }
 
-    /// Folds a batch of rows of fixed units: each row's aggregates are read first, all of them,
-    /// so that their memory reads overlap, then the rows are folded in.
-    pub fn feed_batch(&mut self, plan: &Plan, batch: &[Typed]) -> Result<(), Bail> {
+    /// Asks for the aggregates of a batch of rows of fixed units, which are folded a batch
+    /// later (`scan::Sink`).
+    pub fn ahead(&self, plan: &Plan, batch: &[Typed]) {
+        // A few thousand units' aggregates stay in the cache: nothing to ask for.
+        if self.units < AHEAD_FROM {
+            return;
+        }
         let n = &plan.counts;
-        let mut warm = 0u64;
-        // A few thousand units' aggregates stay in the cache: nothing to read ahead.
-        let ahead = if self.units >= WARM_FROM { batch } else { &[] };
-        for row in ahead {
-            let u = row.unit_id.ok_or(Bail)?;
-            if n.sums > 0 {
-                warm ^= self
-                    .sums
-                    .get(u * n.sums)
-                    .map_or(0, |d| u64::from(d.scale()));
+        for row in batch {
+            let (Some(u), Some(touch)) = (row.unit_id, plan.touch.get(row.fact)) else {
+                continue;
+            };
+            if let Some(s) = touch.sum.and_then(|s| self.sums.get(u * n.sums + s)) {
+                ahead(s);
             }
-            if n.masks > 0 {
-                warm ^= self.masks.get(u * n.masks).copied().unwrap_or(0);
+            if let Some(m) = touch.mask.and_then(|s| self.masks.get(u * n.masks + s)) {
+                ahead(m);
             }
-            if n.keys > 0 {
-                warm ^= self.keys.get(u * n.keys).map_or(0, |k| k.len() as u64);
+            if let Some(k) = touch.key.and_then(|s| self.keys.get(u * n.keys + s)) {
+                ahead(k);
             }
-            if n.states > 0 {
-                warm ^= self
-                    .states
-                    .get(u * n.states)
-                    .map_or(0, |s| u64::from(s.is_some()));
+            if let Some(s) = touch.state.and_then(|s| self.states.get(u * n.states + s)) {
+                ahead(s);
             }
         }
-        std::hint::black_box(warm);
+    }
+
+    /// Folds a batch of rows of fixed units.
+    pub fn feed_batch(&mut self, plan: &Plan, batch: &[Typed]) -> Result<(), Bail> {
         for row in batch {
             self.feed(plan, row.unit_id.ok_or(Bail)?, row)?;
         }

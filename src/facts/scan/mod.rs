@@ -237,6 +237,23 @@ impl Columns {
     }
 }
 
+/// Where typed rows go, a batch at a time, in file order. A closure over a batch is a sink
+/// that reads nothing ahead.
+pub trait Sink {
+    /// Rows (their units known) whose batch is folded next, after another batch is typed: a
+    /// hint to ask for what folding them will read.
+    fn ahead(&mut self, _rows: &[Typed]) {}
+
+    /// Folds a batch of rows.
+    fn fold(&mut self, rows: &[Typed]) -> Result<(), Bail>;
+}
+
+impl<F: FnMut(&[Typed]) -> Result<(), Bail>> Sink for F {
+    fn fold(&mut self, rows: &[Typed]) -> Result<(), Bail> {
+        self(rows)
+    }
+}
+
 /// Reads the lines of `path` between the byte offsets of `range` (start, end, the file's
 /// number of the first line), or the whole file after its header, each batch of typed rows to `sink`.
 /// Returns the number of rows typed.
@@ -246,7 +263,7 @@ pub fn scan(
     layout: Layout,
     range: Option<(u64, u64, u64)>,
     lanes: &Lanes,
-    mut sink: impl FnMut(&[Typed]) -> Result<(), Bail>,
+    mut sink: impl Sink,
 ) -> Result<u64, Bail> {
     let mut file = File::open(path).map_err(|_| Bail)?;
     // The header, always from the top of the file.
@@ -348,7 +365,7 @@ impl Block {
         layout: &Layout,
         columns: &Columns,
         lanes: &Lanes,
-        sink: &mut impl FnMut(&[Typed]) -> Result<(), Bail>,
+        sink: &mut impl Sink,
     ) -> Result<(), Bail> {
         // A quote may hold a line end or a delimiter: the general reader's.
         if memchr::memchr(b'"', bytes).is_some() {
@@ -362,8 +379,7 @@ impl Block {
         }
         let text = std::str::from_utf8(bytes).map_err(|_| Bail)?;
         let delimiter = layout.delimiter;
-        let mut batch: Vec<Typed> = vec![EMPTY; BATCH];
-        let mut filled = 0;
+        let mut batches = Batches::new();
         // Taken out of `self` while the lines are read: each row's cells borrow it while
         // `self.row` takes `self` mutably.
         let mut bounds = std::mem::take(&mut self.bounds);
@@ -377,7 +393,7 @@ impl Block {
                 false => return Err(Bail),
             };
             self.line += 1;
-            let out = batch.get_mut(filled);
+            let out = batches.next_row();
             // More cells than there is room for (far more than the header's): the general
             // reader's to read.
             let cells = Cells {
@@ -385,16 +401,12 @@ impl Block {
                 bounds: bounds.get(..width).ok_or(Bail)?,
             };
             if self.row(cells, line_start, end, columns, lanes, out)? {
-                filled += 1;
-            }
-            if filled == BATCH {
-                flush(&mut batch, lanes, sink)?;
-                filled = 0;
+                batches.typed(lanes, sink)?;
             }
             line_start = next;
         }
         self.bounds = bounds;
-        flush(batch.get_mut(..filled).ok_or(Bail)?, lanes, sink)
+        batches.drain(lanes, sink)
     }
 
     /// Types one line into `out`; `false` for a line that holds no row.
@@ -512,29 +524,92 @@ fn last_chunk(rest: &[u8]) -> [u8; 32] {
     chunk
 }
 
-/// Rows typed a batch at a time, then their units looked up, then handed on: the lookups (and
-/// the aggregates the sink touches) of a batch are independent of each other, so their memory
-/// reads overlap instead of waiting one after another — most of the time at 200,000 units.
+/// How many rows go to the sink at a time.
 const BATCH: usize = 64;
 
-fn flush(
-    batch: &mut [Typed],
-    lanes: &Lanes,
-    sink: &mut impl FnMut(&[Typed]) -> Result<(), Bail>,
-) -> Result<(), Bail> {
-    if let Some(allowed) = lanes.units {
-        let mut hashes = [0u64; BATCH];
-        let mut warm = 0u64;
-        for (h, row) in hashes.iter_mut().zip(batch.iter()) {
-            *h = super::units::hash(row.unit);
-            warm ^= allowed.warm(*h);
-        }
-        std::hint::black_box(warm);
-        for (h, row) in hashes.iter().zip(batch.iter_mut()) {
-            row.unit_id = Some(allowed.get_hashed(row.unit, *h).ok_or(Bail)?);
+/// Rows typed a batch at a time, each batch three steps from its typing to its folding, so
+/// that what a step will read is asked for a whole batch earlier (a hint: no waiting) and has
+/// arrived when it is read — at 200,000 units, the units' slots and aggregates are far beyond
+/// a core's cache, and reading them one row after another was most of the time:
+///
+/// 1. a batch just typed: its units' hashes, and their slots in the unit table asked for;
+/// 2. the batch before it: its units looked up, and their aggregates asked for (the sink);
+/// 3. the batch before that: folded (the sink), in file order.
+///
+/// Rows are folded in the order they are typed, whatever the steps.
+struct Batches<'a> {
+    /// The batch being typed, and how many of its rows are.
+    typing: Vec<Typed<'a>>,
+    count: usize,
+    /// The batch at step 1: its rows, how many, their units' hashes.
+    hashed: (Vec<Typed<'a>>, usize, [u64; BATCH]),
+    /// The batch at step 2, its units known.
+    known: (Vec<Typed<'a>>, usize),
+}
+
+impl<'a> Batches<'a> {
+    fn new() -> Batches<'a> {
+        Batches {
+            typing: vec![EMPTY; BATCH],
+            count: 0,
+            hashed: (vec![EMPTY; BATCH], 0, [0; BATCH]),
+            known: (vec![EMPTY; BATCH], 0),
         }
     }
-    sink(batch)
+
+    /// The slot of the next row to type.
+    #[inline(always)]
+    fn next_row(&mut self) -> Option<&mut Typed<'a>> {
+        self.typing.get_mut(self.count)
+    }
+
+    /// One more row typed into [`Batches::next_row`]: a full batch moves every batch a step.
+    #[inline(always)]
+    fn typed(&mut self, lanes: &Lanes, sink: &mut impl Sink) -> Result<(), Bail> {
+        self.count += 1;
+        if self.count == BATCH {
+            self.step(lanes, sink)?;
+        }
+        Ok(())
+    }
+
+    /// Every batch to the end (the rows borrow the block being read).
+    fn drain(&mut self, lanes: &Lanes, sink: &mut impl Sink) -> Result<(), Bail> {
+        for _ in 0..3 {
+            self.step(lanes, sink)?;
+        }
+        Ok(())
+    }
+
+    /// Each batch a step on: the one at step 2 folded, the one at step 1 to step 2 (its units
+    /// looked up, their aggregates asked for), the one typed to step 1 (its units' slots asked
+    /// for); the folded batch's rows are typed over next.
+    fn step(&mut self, lanes: &Lanes, sink: &mut impl Sink) -> Result<(), Bail> {
+        let (rows, n) = &self.known;
+        if *n > 0 {
+            sink.fold(rows.get(..*n).ok_or(Bail)?)?;
+        }
+        let (rows, n, hashes) = &mut self.hashed;
+        if let Some(allowed) = lanes.units {
+            for (h, row) in hashes.iter().zip(rows.iter_mut().take(*n)) {
+                row.unit_id = Some(allowed.get_hashed(row.unit, *h).ok_or(Bail)?);
+            }
+        }
+        sink.ahead(rows.get(..*n).ok_or(Bail)?);
+        // The folded batch's rows are typed next; the hashed batch is known; the typed, hashed.
+        std::mem::swap(&mut self.known.0, rows);
+        self.known.1 = *n;
+        std::mem::swap(rows, &mut self.typing);
+        *n = self.count;
+        self.count = 0;
+        if let Some(allowed) = lanes.units {
+            for (h, row) in hashes.iter_mut().zip(rows.iter().take(*n)) {
+                *h = super::units::hash(row.unit);
+                allowed.ahead(*h);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A row slot before it is typed.
