@@ -124,6 +124,20 @@ fn a_units_file_gives_the_same_units_plain_or_quoted() {
         ("\u{feff}unit\nA\n B \nC\n", "\u{feff}unit\n\"A\"\n B \nC\n"),
         ("单位,名称\nA,x\nB,y\n", "单位,名称\r\nA,x\r\nB,y\r\n"),
     ];
+    // A province's file, past a megabyte: the plain road reads its halves on two threads.
+    let mut large = String::from("code,unit,name\n");
+    for i in 0..120_000 {
+        match i % 7 {
+            0 => large.push_str(&format!("{i}, 单位{i} ,x\n")),
+            1 => large.push_str("# a comment\n\n"),
+            2 => large.push_str(&format!("{i}\n")),
+            _ => large.push_str(&format!("{i},U{i:07},y\n")),
+        }
+    }
+    let large_crlf = large.replace('\n', "\r\n");
+    assert!(large.len() > 1 << 20);
+    let mut cases: Vec<(&str, &str)> = cases.to_vec();
+    cases.push((&large, &large_crlf));
     for (i, (plain, quoted)) in cases.iter().enumerate() {
         let read = |text: &str, name: &str| {
             let path = dir.path().join(format!("{name}{i}.csv"));
@@ -134,6 +148,15 @@ fn a_units_file_gives_the_same_units_plain_or_quoted() {
         assert!(!a.is_empty(), "case {i}");
         assert_eq!(a, b, "case {i}");
     }
+    let units = {
+        let path = dir.path().join("large.csv");
+        std::fs::write(&path, &large).expect("written");
+        kaohe::facts::read_units(&path).expect("units").units
+    };
+    // Every line but the comments and short lines, in order.
+    assert_eq!(units.len(), 120_000 / 7 * 5 + 120_000 % 7 - 2);
+    assert_eq!(units.first().map(String::as_str), Some("单位0"));
+    assert_eq!(units.last().map(String::as_str), Some("U0119999"));
     let path = dir.path().join("first.csv");
     std::fs::write(&path, "code,unit,name\n1, A ,x\n2,B\n3\n4,,y\n").expect("written");
     let units = kaohe::facts::read_units(&path).expect("units").units;

@@ -35,45 +35,31 @@ pub fn read_units(path: &Path) -> Result<UnitsFile, Diagnostic> {
                 ),
             )
         })?;
-    // Lines found with memchr, a few bytes each (a line's `\r` goes with the trimming).
-    let mut start = 0;
-    let kept: Vec<&str> = memchr::memchr_iter(b'\n', text.as_bytes())
-        .chain([text.len()])
-        .map(|end| {
-            let line = text.get(start..end).unwrap_or_default();
-            start = end + 1;
-            line.trim()
-        })
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect();
-    let first = kept.first().copied().unwrap_or_default();
+    let first = kept_lines(&text).next();
+    let header = first.map_or("", |(_, l)| l);
     // The unit column as a plain split of the first line finds it; without one, every line
     // is a unit.
-    let unit_column = first
+    let unit_column = header
         .split(',')
         .map(str::trim)
         .position(|c| super::canonical_column(c) == "unit");
     // Without a quote or a carriage return, the CSV reader's records are the lines split at
     // commas: without groups to read either, the units are taken so, a fifth of the time (a
-    // province's 200,000 lines).
-    let grouped = first
+    // province's 200,000 lines), the two halves of a large file on two threads.
+    let grouped = header
         .split(',')
         .map(|c| c.trim().trim_start_matches('\u{feff}'))
         .any(is_group_column);
     if let (Some(c), false, false) = (unit_column, grouped, text.contains(['"', '\r'])) {
-        let units = kept
-            .iter()
-            .skip(1)
-            .filter_map(|l| l.split(',').nth(c))
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
-            .map(str::to_string)
-            .collect();
+        let rest = first
+            .and_then(|(end, _)| text.get(end + 1..))
+            .unwrap_or_default();
         return Ok(UnitsFile {
-            units,
+            units: plain_units(rest, c),
             groups: HashMap::new(),
         });
     }
+    let kept: Vec<&str> = kept_lines(&text).map(|(_, l)| l).collect();
     let joined = kept.join("\n");
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
@@ -121,6 +107,56 @@ pub fn read_units(path: &Path) -> Result<UnitsFile, Diagnostic> {
         }
     }
     Ok(file)
+}
+
+/// The lines of `text` a units file is read from: trimmed (a line's `\r` goes with the
+/// trimming), neither blank nor a comment; each with where its line ends. Lines found with
+/// memchr, a few bytes each.
+fn kept_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', text.as_bytes())
+        .chain([text.len()])
+        .map(move |end| {
+            let line = text.get(start..end).unwrap_or_default();
+            start = end + 1;
+            (end, line.trim())
+        })
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// From how many bytes a plain units file's lines are read on two threads.
+const TWO_THREADS_FROM: usize = 1 << 20;
+
+/// The units of the lines of a plain units file after its header: column `c` of each line
+/// split at commas, trimmed, blanks left out; a large file's two halves (cut at a line end) on
+/// two threads, their units in the file's order.
+fn plain_units(text: &str, c: usize) -> Vec<String> {
+    let units = |text: &str| -> Vec<String> {
+        kept_lines(text)
+            .filter_map(|(_, l)| l.split(',').nth(c))
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let cut = memchr::memchr(
+        b'\n',
+        text.as_bytes().get(text.len() / 2..).unwrap_or_default(),
+    )
+    .map(|i| text.len() / 2 + i + 1);
+    let halves = cut.and_then(|at| Some((text.get(..at)?, text.get(at..)?)));
+    let (Some((head, tail)), true) = (halves, text.len() >= TWO_THREADS_FROM) else {
+        return units(text);
+    };
+    let read = std::thread::scope(|s| {
+        let other = std::thread::Builder::new()
+            .spawn_scoped(s, || units(tail))
+            .ok()?;
+        let mut all = units(head);
+        all.extend(other.join().ok()?);
+        Some(all)
+    });
+    read.unwrap_or_else(|| units(text))
 }
 
 /// Whether a column of a units file's header holds ranking groups.
