@@ -4,7 +4,7 @@
 //! An open-addressing table of its own (linear probing, at most half full): one slot a name,
 //! holding the name's first 8 bytes and length beside its position, so that a short name (a
 //! staff number) is matched within the one cache line its slot is on, and so that a batch of
-//! rows can have their slots read ahead ([`UnitIndex::warm`]) before they are looked up.
+//! rows can have their slots asked for ([`UnitIndex::ahead`]) a batch before they are looked up.
 
 use rustc_hash::FxHasher;
 use std::hash::Hasher;
@@ -25,6 +25,9 @@ struct Slot {
 }
 
 const EMPTY: u32 = u32::MAX;
+
+/// How many names ahead a table being filled asks for a slot.
+const AHEAD: usize = 64;
 
 const FREE: Slot = Slot {
     prefix: 0,
@@ -106,20 +109,10 @@ impl UnitIndex {
             names: Vec::with_capacity(names.len()),
             slots: vec![FREE; (names.len() * 2).next_power_of_two().max(16)],
         };
-        // A batch's hashes first and their home slots read, so that the probes of a batch
-        // overlap their waits on memory instead of taking one after another (a province's
-        // 200,000 units spread over 8 MB of slots).
-        let mut hashes = [0u64; 64];
-        for batch in names.chunks(hashes.len()) {
-            let mut warm = 0u64;
-            for (h, n) in hashes.iter_mut().zip(batch) {
-                *h = hash(n);
-                warm ^= index.warm(*h);
-            }
-            std::hint::black_box(warm);
-            for (h, n) in hashes.iter().zip(batch) {
-                index.insert_hashed(n, *h);
-            }
+        let hashes: Vec<u64> = names.iter().map(|n| hash(n)).collect();
+        for (i, (n, h)) in names.iter().zip(&hashes).enumerate() {
+            index.ahead_of(&hashes, i);
+            index.insert_hashed(n, *h);
         }
         index
     }
@@ -142,10 +135,13 @@ impl UnitIndex {
         }
     }
 
-    /// Reads the slot a name of hash `h` starts at, so that looking it up soon after finds it in
-    /// the cache; returns a word of it, to be folded into a value the caller keeps.
-    pub fn warm(&self, h: u64) -> u64 {
-        self.slots.get(self.home(h)).map_or(0, |s| s.prefix)
+    /// While the names of `hashes` are put in the table one after another, asks for the home
+    /// slot of the one [`AHEAD`] places after the `i`th, so that it has come when that one is
+    /// put in (a province's 200,000 units spread over 8 MB of slots).
+    fn ahead_of(&self, hashes: &[u64], i: usize) {
+        if let Some(h) = hashes.get(i + AHEAD) {
+            self.ahead(*h);
+        }
     }
 
     /// The position of `name`.
@@ -171,32 +167,23 @@ impl UnitIndex {
             names: Vec::new(),
             slots: vec![FREE; (names.len() * 2).next_power_of_two().max(16)],
         };
-        let mut hashes = [0u64; 64];
-        for (b, batch) in names.chunks(hashes.len()).enumerate() {
-            let mut warm = 0u64;
-            for (h, n) in hashes.iter_mut().zip(batch) {
-                *h = hash(n);
-                warm ^= index.warm(*h);
-            }
-            std::hint::black_box(warm);
-            for (k, (h, n)) in hashes.iter().zip(batch).enumerate() {
-                let place = u32::try_from(b * hashes.len() + k)
-                    .ok()
-                    .filter(|&i| i != EMPTY);
-                let free = match probe(&names, &index.slots, index.home(*h), n) {
-                    Some(Err(free)) => free,
-                    _ => return Err(names),
-                };
-                match (place, index.slots.get_mut(free)) {
-                    (Some(place), Some(slot)) => {
-                        *slot = Slot {
-                            prefix: prefix(n),
-                            len: u32::try_from(n.len()).unwrap_or(u32::MAX),
-                            index: place,
-                        }
+        let hashes: Vec<u64> = names.iter().map(|n| hash(n)).collect();
+        for (i, (n, h)) in names.iter().zip(&hashes).enumerate() {
+            index.ahead_of(&hashes, i);
+            let place = u32::try_from(i).ok().filter(|&i| i != EMPTY);
+            let free = match probe(&names, &index.slots, index.home(*h), n) {
+                Some(Err(free)) => free,
+                _ => return Err(names),
+            };
+            match (place, index.slots.get_mut(free)) {
+                (Some(place), Some(slot)) => {
+                    *slot = Slot {
+                        prefix: prefix(n),
+                        len: u32::try_from(n.len()).unwrap_or(u32::MAX),
+                        index: place,
                     }
-                    _ => return Err(names),
                 }
+                _ => return Err(names),
             }
         }
         index.names = names;
