@@ -418,21 +418,19 @@ fn read(
     let mut state = State::new(plan, units);
     let mut files = Vec::with_capacity(run.files.len());
     for (i, (path, layout)) in run.files.iter().zip(layouts).enumerate() {
-        if fixed.is_some() {
-            let feed = state::Feed {
-                state: &mut state,
-                plan,
-            };
-            let rows = scan::scan(path, i, *layout, None, lanes, feed)?;
-            files.push(file_read(path, *layout, rows));
-            continue;
-        }
-        let rows = scan::scan(path, i, *layout, None, lanes, |batch: &[scan::Typed]| {
-            for row in batch {
-                let u = match row.unit_id {
-                    Some(u) => u,
-                    None if fixed.is_some() => return Err(Bail),
-                    None => match found.get(row.unit) {
+        let rows = match fixed {
+            // The scan looks each row's unit up (`Lanes` holds the fixed units).
+            Some(_) => {
+                let feed = state::Feed {
+                    state: &mut state,
+                    plan,
+                };
+                scan::scan(path, i, *layout, None, lanes, feed)?
+            }
+            // The units as they come: a row's unit found here, or added.
+            None => scan::scan(path, i, *layout, None, lanes, |batch: &[scan::Typed]| {
+                for row in batch {
+                    let u = match found.get(row.unit) {
                         Some(u) => u,
                         None => {
                             if (found.len() + 1).saturating_mul(cells) > max_cells {
@@ -441,12 +439,12 @@ fn read(
                             found.insert(row.unit).ok_or(Bail)?;
                             state.push_unit(plan)
                         }
-                    },
-                };
-                state.feed(plan, u, row)?;
-            }
-            Ok(())
-        })?;
+                    };
+                    state.feed(plan, u, row)?;
+                }
+                Ok(())
+            })?,
+        };
         files.push(file_read(path, *layout, rows));
     }
     Ok((state, files))
