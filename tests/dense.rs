@@ -21,6 +21,35 @@ fn both(
     units: Option<&Path>,
     pieces: Option<(usize, u64)>,
 ) -> Option<(Report, Option<Report>)> {
+    let (general, lane) = both_with_lane(policy, facts, units, pieces)?;
+    Some((general, lane.map(|(report, _)| report)))
+}
+
+/// The general evaluator's report, which the dense lane must take and give the same bytes
+/// of: the report, and the lane's scores.
+fn agree(
+    policy: &Path,
+    facts: &[PathBuf],
+    units: Option<&Path>,
+    pieces: Option<(usize, u64)>,
+) -> (Report, dense::Dense) {
+    let Some((general, lane)) = both_with_lane(policy, facts, units, pieces) else {
+        panic!("the policy does not check");
+    };
+    let Some((report, scores)) = lane else {
+        panic!("the dense lane did not take the run ({pieces:?})");
+    };
+    assert_eq!(general, report, "{pieces:?}");
+    (general, scores)
+}
+
+/// [`both`], with the dense lane's scores.
+fn both_with_lane(
+    policy: &Path,
+    facts: &[PathBuf],
+    units: Option<&Path>,
+    pieces: Option<(usize, u64)>,
+) -> Option<(Report, Option<(Report, dense::Dense)>)> {
     let text = std::fs::read_to_string(policy).ok()?;
     let mut sources = SourceMap::new();
     let file = sources.add(policy.display().to_string(), text);
@@ -45,7 +74,7 @@ fn both(
     let said = render(&general.problems.diagnostics, &sources, false);
     let lane = dense::score(&compiled, &run).map(|d| {
         let said = render(&d.problems.diagnostics, &sources, false);
-        (kaohe::report::csv_dense(&d).expect("CSV"), said)
+        ((kaohe::report::csv_dense(&d).expect("CSV"), said), d)
     });
     Some(((csv, said), lane))
 }
@@ -255,19 +284,8 @@ fn a_province_of_tied_units_is_ranked_as_the_general_evaluator_ranks_it() {
     let units_path = write(dir.path(), "units.csv", &units);
     let facts_path = write(dir.path(), "facts.csv", &facts);
     for pieces in [None, Some((2, 1 << 20))] {
-        let Some((general, lane)) = both(
-            &policy,
-            std::slice::from_ref(&facts_path),
-            Some(&units_path),
-            pieces,
-        ) else {
-            panic!("the policy does not check");
-        };
-        assert!(
-            lane.is_some(),
-            "the dense lane did not take the run ({pieces:?})"
-        );
-        assert_eq!(Some(general), lane, "{pieces:?}");
+        let files = std::slice::from_ref(&facts_path);
+        agree(&policy, files, Some(&units_path), pieces);
     }
 }
 
@@ -367,15 +385,7 @@ fn keys_seen_in_one_piece_keep_their_amounts_when_the_pieces_are_merged() {
         Some((2, 100_000)),
         Some((3, 90_000)),
     ] {
-        let files = std::slice::from_ref(&facts);
-        let Some((general, lane)) = both(&policy, files, Some(&units), pieces) else {
-            panic!("the policy does not check");
-        };
-        assert!(
-            lane.is_some(),
-            "the dense lane did not take the run ({pieces:?})"
-        );
-        assert_eq!(Some(general), lane, "{pieces:?}");
+        agree(&policy, std::slice::from_ref(&facts), Some(&units), pieces);
     }
 }
 
@@ -397,11 +407,7 @@ fn conditions_resolved_once_hold_as_the_general_evaluator_holds_them() {
         "facts.csv",
         "unit,fact,date,value\nA,rate,2021-12-01,79%\nA,late,2021-03-01,\nB,rate,2021-12-01,85%\nB,late,2021-03-01,\nB,late,2021-03-02,\nB,late,2021-03-03,\nC,late,2021-03-01,\nC,audit,2021-03-01,yes\nD,rate,2021-12-01,90%\nE,rate,2021-12-01,80%\nE,audit,2021-05-01,no\n",
     );
-    let Some((general, lane)) = both(&policy, &[facts], Some(&units), None) else {
-        panic!("the policy does not check");
-    };
-    assert!(lane.is_some(), "the dense lane did not take the run");
-    assert_eq!(Some(general), lane);
+    agree(&policy, &[facts], Some(&units), None);
 }
 
 #[test]
@@ -443,8 +449,8 @@ fn numbers_beyond_whole_hundred_millionths_are_scored_as_the_general_evaluator_s
     // The lane scores a unit in whole numbers of 10^-8 when that is exact, and again in
     // decimals when not: a measure of 11 decimals and a threshold of as many, a sum of persons
     // beyond what 64 bits hold at 8 decimals, two amounts whose sum is, a product of two
-    // exact numbers that is not, next to units that need none of it; then the same with a rate of 9 decimals, which
-    // sends every unit to decimals.
+    // exact numbers that is not, next to units that need none of it; then the same with a
+    // rate of 9 decimals, which sends every unit to decimals.
     let dir = tempfile::tempdir().expect("a temporary folder");
     let rules = "section \"A\" worth 60\n  deduct 2 when rate > 0.12345678912\n  deduct 0.5 per person per occurrence of late, cap 7.25\nsection \"B\" worth 40\n  deduct 1.5 when rate <= 0.12345678912\n  deduct 0.25 per occurrence of late\n  deduct 0.0003 per day of late\n  deduct 0.6 per person per occurrence of late\n  deduct 0.7 per person per occurrence of late\n";
     let units = write(dir.path(), "units.csv", "unit\nA\nB\nC\nD\nE\nF\nG\n");
@@ -465,34 +471,12 @@ fn numbers_beyond_whole_hundred_millionths_are_scored_as_the_general_evaluator_s
             "p.policy",
             &format!("policy \"p\"\n  total 100\nfact late: event with persons, days\nfact rate: measure number\n{rules}{tiny}"),
         );
-        let Some((general, lane)) = both(&policy, std::slice::from_ref(&facts), Some(&units), None)
-        else {
-            panic!("the policy does not check");
-        };
-        assert!(lane.is_some(), "the dense lane did not take the run");
-        assert_eq!(Some(general.clone()), lane);
+        let (general, scores) = agree(&policy, std::slice::from_ref(&facts), Some(&units), None);
         // The decimals moved the scores.
         assert!(general.0.contains(row), "{}", general.0);
         // Scores in whole numbers come back as decimals without trailing zeros.
-        for d in lane_numbers(&policy, &facts, &units) {
+        for d in scores.totals.iter().chain(&scores.scores) {
             assert_eq!(d.to_string(), d.normalize().to_string());
         }
     }
-}
-
-/// Every total and section score the dense lane gives.
-fn lane_numbers(policy: &Path, facts: &Path, units: &Path) -> Vec<rust_decimal::Decimal> {
-    let mut sources = SourceMap::new();
-    let text = std::fs::read_to_string(policy).expect("the policy");
-    let file = sources.add(policy.display().to_string(), text);
-    let compiled = kaohe::compile(&sources, file).policy.expect("it checks");
-    let files = [facts.to_path_buf()];
-    let run = Run {
-        files: &files,
-        units: Some(kaohe::facts::read_units_file(units).expect("units")),
-        scores_only: true,
-        ..Run::default()
-    };
-    let lane = dense::score(&compiled, &run).expect("the lane takes it");
-    lane.totals.into_iter().chain(lane.scores).collect()
 }
