@@ -29,6 +29,17 @@ const EMPTY: u32 = u32::MAX;
 /// How many names ahead a table being filled asks for a slot.
 const AHEAD: usize = 64;
 
+impl Slot {
+    /// The slot of `name`, at position `index`.
+    fn of(name: &str, index: u32) -> Slot {
+        Slot {
+            prefix: prefix(name),
+            len: u32::try_from(name.len()).unwrap_or(u32::MAX),
+            index,
+        }
+    }
+}
+
 const FREE: Slot = Slot {
     prefix: 0,
     len: 0,
@@ -176,13 +187,7 @@ impl UnitIndex {
                 _ => return Err(names),
             };
             match (place, index.slots.get_mut(free)) {
-                (Some(place), Some(slot)) => {
-                    *slot = Slot {
-                        prefix: prefix(n),
-                        len: u32::try_from(n.len()).unwrap_or(u32::MAX),
-                        index: place,
-                    }
-                }
+                (Some(place), Some(slot)) => *slot = Slot::of(n, place),
                 _ => return Err(names),
             }
         }
@@ -213,11 +218,7 @@ impl UnitIndex {
             return self.insert_hashed(name, h);
         }
         let slot = self.slots.get_mut(at)?;
-        *slot = Slot {
-            prefix: prefix(name),
-            len: u32::try_from(name.len()).unwrap_or(u32::MAX),
-            index,
-        };
+        *slot = Slot::of(name, index);
         self.names.push(name.to_string());
         Some(index as usize)
     }
@@ -227,11 +228,7 @@ impl UnitIndex {
         let mut at = self.home(hash(name));
         while let Some(s) = self.slots.get_mut(at) {
             if s.index == EMPTY {
-                *s = Slot {
-                    prefix: prefix(name),
-                    len: u32::try_from(name.len()).unwrap_or(u32::MAX),
-                    index,
-                };
+                *s = Slot::of(name, index);
                 return;
             }
             at = (at + 1) & mask;
