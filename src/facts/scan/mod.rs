@@ -423,7 +423,7 @@ impl Block {
             return Ok(false);
         }
         let width = cells.bounds.len();
-        if (0..width).all(|i| cells.get(i).is_none()) {
+        if cells.blank() {
             return Ok(false);
         }
         if width != columns.width {
@@ -632,9 +632,27 @@ struct Cells<'a, 'b> {
 }
 
 impl<'a> Cells<'a, '_> {
+    /// Whether every cell is empty once trimmed (a line that holds no row); most lines'
+    /// first byte says they are not, without trimming a cell.
+    fn blank(&self) -> bool {
+        let first = self
+            .bounds
+            .first()
+            .and_then(|&(start, end)| match start < end {
+                true => self.text.as_bytes().get(start),
+                false => None,
+            });
+        !first.is_some_and(u8::is_ascii_graphic)
+            && (0..self.bounds.len()).all(|i| self.get(i).is_none())
+    }
+
     /// A trimmed cell; empty is `None`.
     fn get(&self, at: usize) -> Option<&'a str> {
         let &(start, end) = self.bounds.get(at)?;
+        // Most of a row's cells are empty: no trimming called for them.
+        if start >= end {
+            return None;
+        }
         let c = self.text.get(start..end)?;
         // Printable ASCII at both ends: nothing to trim (the general reader trims Unicode spaces).
         let plain = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
