@@ -312,7 +312,11 @@ fn lines_of_every_length_are_split_as_the_general_reader_splits_them() {
         for i in 0..700usize {
             let unit = format!("{}U{}", " ".repeat(i % 3), i % 7);
             let case = "c".repeat(i % 97) + &(i % 13).to_string();
-            let persons = (i * 37) % 1000;
+            // Numbers and dates with spaces to trim too, an ideographic one among them.
+            let persons = match i % 11 {
+                0 => format!("\u{3000}{}", (i * 37) % 1000),
+                k => format!("{}{}", (i * 37) % 1000, " ".repeat(k % 3)),
+            };
             text.push_str(&format!(
                 "{unit},late, 2021-03-{:02},{persons},{case} ",
                 i % 28 + 1

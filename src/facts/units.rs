@@ -63,7 +63,11 @@ pub fn hash(name: &str) -> u64 {
 /// A name's first 8 bytes as a number (zeros after a shorter name): with its length, enough to
 /// tell names of at most 8 bytes apart. Its bytes swapped, it orders names as they sort.
 pub(crate) fn prefix(name: &str) -> u64 {
-    let bytes = name.as_bytes();
+    prefix_of(name.as_bytes())
+}
+
+/// [`prefix`] of a name's bytes.
+pub(crate) fn prefix_of(bytes: &[u8]) -> u64 {
     if let Some(head) = bytes.first_chunk::<8>() {
         return u64::from_le_bytes(*head);
     }

@@ -169,24 +169,24 @@ struct Names<'p> {
     keys: Vec<(usize, u64)>,
 }
 
-fn key(name: &str) -> (usize, u64) {
-    (name.len(), super::units::prefix(name))
+fn key(name: &[u8]) -> (usize, u64) {
+    (name.len(), super::units::prefix_of(name))
 }
 
 impl<'p> Names<'p> {
     fn new(names: impl Iterator<Item = &'p str>) -> Names<'p> {
         let names: Vec<&str> = names.collect();
-        let keys = names.iter().map(|n| key(n)).collect();
+        let keys = names.iter().map(|n| key(n.as_bytes())).collect();
         Names { names, keys }
     }
 
     /// The position of `name`.
-    fn find(&self, name: &str) -> Option<usize> {
+    fn find(&self, name: &[u8]) -> Option<usize> {
         let k = key(name);
         self.keys
             .iter()
             .zip(&self.names)
-            .position(|(x, n)| *x == k && (k.0 <= 8 || *n == name))
+            .position(|(x, n)| *x == k && (k.0 <= 8 || n.as_bytes() == name))
     }
 }
 
@@ -665,6 +665,20 @@ impl<'a> Cells<'a, '_> {
     }
 }
 
+/// A trimmed cell's bytes, of a column the file may not have: for a cell read as a number, a
+/// date or a name to look up, which need no text (taking a `str` checks that both its ends
+/// fall between characters).
+fn bytes<'a>(cells: &Cells<'a, '_>, at: Option<usize>) -> Option<&'a [u8]> {
+    let &(start, end) = cells.bounds.get(at?)?;
+    let b = cells.text.as_bytes().get(start..end)?;
+    let plain = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
+    match (b.is_empty(), plain(b.first()) && plain(b.last())) {
+        (true, _) => None,
+        (false, true) => Some(b),
+        (false, false) => cells.get(at?).map(str::as_bytes),
+    }
+}
+
 /// A trimmed cell of a column the file may not have.
 fn cell<'a>(cells: &Cells<'a, '_>, at: Option<usize>) -> Option<&'a str> {
     cells.get(at?)
@@ -679,10 +693,10 @@ fn typed<'a>(
     out: &mut Typed<'a>,
 ) -> Result<(), Bail> {
     let unit = cell(cells, Some(cols.unit)).ok_or(Bail)?;
-    let name = cell(cells, Some(cols.fact)).ok_or(Bail)?;
+    let name = bytes(cells, Some(cols.fact)).ok_or(Bail)?;
     let fact = lanes.facts.find(name).ok_or(Bail)?;
     let decl = lanes.policy.facts.get(fact).ok_or(Bail)?;
-    let date = match cell(cells, cols.date) {
+    let date = match bytes(cells, cols.date) {
         Some(text) => {
             let d = read_date(text, dates).ok_or(Bail)?;
             if lanes.policy.year.is_some_and(|y| d.year() != y) {
@@ -693,7 +707,7 @@ fn typed<'a>(
         None if lanes.needs_date.get(fact) == Some(&true) => return Err(Bail),
         None => None,
     };
-    let count = match (&decl.shape, cell(cells, cols.count)) {
+    let count = match (&decl.shape, bytes(cells, cols.count)) {
         (Shape::Event, Some(text)) => whole(text)?,
         _ => Decimal::ONE,
     };
@@ -707,7 +721,7 @@ fn typed<'a>(
         }),
         (Shape::Measure(kind), Some(t)) => Some(number(t, *kind, lanes.percents)?),
         (Shape::Points { from, to }, Some(t)) => {
-            let n = plain(t)?;
+            let n = plain(t.as_bytes())?;
             if n < *from || n > *to {
                 return Err(Bail);
             }
@@ -725,27 +739,30 @@ fn typed<'a>(
         .enumerate()
     {
         // A declared field without its column is E-missing-column in the general reader.
-        let col = col.ok_or(Bail)?;
-        let text = cell(cells, Some(col));
-        *slot = match (&f.kind, text) {
-            (FieldKind::Persons | FieldKind::Days | FieldKind::Set(_), None) => return Err(Bail),
-            (_, None) => None,
-            (FieldKind::Persons, Some(t)) => Some(Cell::Num(whole(t)?)),
-            (FieldKind::Days, Some(t)) => Some(Cell::Num(plain(t)?)),
-            (FieldKind::Number(kind), Some(t)) => {
-                Some(Cell::Num(number(t, *kind, lanes.percents)?))
-            }
-            (FieldKind::Date, Some(t)) => Some(Cell::Date(read_date(t, dates).ok_or(Bail)?)),
-            (FieldKind::Set(_), Some(t)) => {
+        let col = Some(col.ok_or(Bail)?);
+        // A number or a date is read from the cell's bytes, text is taken as text.
+        *slot = match &f.kind {
+            FieldKind::Persons => Some(Cell::Num(whole(bytes(cells, col).ok_or(Bail)?)?)),
+            FieldKind::Days => Some(Cell::Num(plain(bytes(cells, col).ok_or(Bail)?)?)),
+            FieldKind::Date => match bytes(cells, col) {
+                Some(t) => Some(Cell::Date(read_date(t, dates).ok_or(Bail)?)),
+                None => None,
+            },
+            FieldKind::Number(kind) => match cell(cells, col) {
+                Some(t) => Some(Cell::Num(number(t, *kind, lanes.percents)?)),
+                None => None,
+            },
+            FieldKind::Set(_) => {
+                let t = cell(cells, col).ok_or(Bail)?;
                 let set = lanes
                     .sets
                     .get(fact)
                     .and_then(|f| f.get(k))
                     .and_then(Option::as_ref);
-                let i = set.and_then(|s| s.find(t)).ok_or(Bail)?;
+                let i = set.and_then(|s| s.find(t.as_bytes())).ok_or(Bail)?;
                 Some(Cell::Choice(u32::try_from(i).map_err(|_| Bail)?, t))
             }
-            (FieldKind::Key | FieldKind::Text, Some(t)) => Some(Cell::Text(t)),
+            FieldKind::Key | FieldKind::Text => cell(cells, col).map(Cell::Text),
         };
     }
     out.unit = unit;

@@ -42,8 +42,8 @@ impl Dates {
 }
 
 /// `2021-03-04` read at once; any other way of writing a date as the general reader reads it.
-pub(super) fn read_date(text: &str, dates: &mut Dates) -> Option<NaiveDate> {
-    match text.as_bytes() {
+pub(super) fn read_date(text: &[u8], dates: &mut Dates) -> Option<NaiveDate> {
+    match text {
         [a0, a1, a2, a3, a4, a5, a6, a7, b0, b1] => {
             let w = u64::from_le_bytes([*a0, *a1, *a2, *a3, *a4, *a5, *a6, *a7]);
             // Each digit's value in its byte (`0`..`9` and only they map to 0..9), checked 8
@@ -65,9 +65,9 @@ pub(super) fn read_date(text: &str, dates: &mut Dates) -> Option<NaiveDate> {
                 let d = u32::from(d0) * 10 + u32::from(d1);
                 return dates.get(i32::try_from(y).ok()?, m, d);
             }
-            parse_date(text)
+            parse_date(std::str::from_utf8(text).ok()?)
         }
-        _ => parse_date(text),
+        _ => parse_date(std::str::from_utf8(text).ok()?),
     }
 }
 
@@ -75,15 +75,15 @@ pub(super) fn read_date(text: &str, dates: &mut Dates) -> Option<NaiveDate> {
 /// anything else through the general reader's parser. A negative number bails: whether it
 /// is allowed is the general reader's to say.
 #[inline(always)]
-pub(super) fn plain(text: &str) -> Result<Decimal, Bail> {
+pub(super) fn plain(text: &[u8]) -> Result<Decimal, Bail> {
     plain_whole(text).map(|(n, _)| n)
 }
 
 /// [`plain`], and whether the number is whole. Inlined for the one digit of most persons and
 /// days: a decimal returned through memory and read straight back stalled the load.
 #[inline(always)]
-pub(super) fn plain_whole(text: &str) -> Result<(Decimal, bool), Bail> {
-    if let [d @ b'0'..=b'9'] = text.as_bytes() {
+pub(super) fn plain_whole(text: &[u8]) -> Result<(Decimal, bool), Bail> {
+    if let [d @ b'0'..=b'9'] = text {
         if let Some(n) = DIGITS.get(usize::from(d - b'0')) {
             return Ok((*n, true));
         }
@@ -108,8 +108,7 @@ const DIGITS: [Decimal; 10] = [
 
 /// [`plain_whole`] of anything but one digit.
 #[inline(never)]
-fn plain_longer(text: &str) -> Result<(Decimal, bool), Bail> {
-    let b = text.as_bytes();
+fn plain_longer(b: &[u8]) -> Result<(Decimal, bool), Bail> {
     if b.len() <= 18 && !b.is_empty() {
         let (mut mantissa, mut scale, mut point) = (0i64, 0u32, false);
         let mut ok = true;
@@ -134,7 +133,7 @@ fn plain_longer(text: &str) -> Result<(Decimal, bool), Bail> {
             return Ok((n, !point || n.fract().is_zero()));
         }
     }
-    match parse_number(text, false) {
+    match parse_number(std::str::from_utf8(b).map_err(|_| Bail)?, false) {
         Some(n) if !n.is_sign_negative() || n.is_zero() => Ok((n, n.fract().is_zero())),
         _ => Err(Bail),
     }
@@ -142,7 +141,7 @@ fn plain_longer(text: &str) -> Result<(Decimal, bool), Bail> {
 
 /// A whole non-negative number (persons, count).
 #[inline(always)]
-pub(super) fn whole(text: &str) -> Result<Decimal, Bail> {
+pub(super) fn whole(text: &[u8]) -> Result<Decimal, Bail> {
     match plain_whole(text)? {
         (n, true) => Ok(n),
         _ => Err(Bail),
@@ -159,9 +158,9 @@ pub(super) fn number(text: &str, kind: NumberKind, percents: Percents) -> Result
         if text.len() - body.len() > '％'.len_utf8() || text.matches(['%', '％']).count() != 1 {
             return Err(Bail);
         }
-        plain(body)?
+        plain(body.as_bytes())?
     } else {
-        plain(text)?
+        plain(text.as_bytes())?
     };
     if kind == NumberKind::Count && !n.fract().is_zero() {
         return Err(Bail);
