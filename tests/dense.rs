@@ -186,6 +186,10 @@ fn the_dense_lane_gives_up_on_what_the_general_reader_reports() {
         "unit,fact,date,persons,value\nA,late,2021+03-01,1,\n",
         "unit,fact,date,persons,value\nA,late,2021-13-01,1,\n",
         "unit,fact,date,persons,value\r\nA,late,2021-03-01,1,\rB,late,2021-03-01,1,\r\n",
+        // A date read before is known by all its bytes, not by its month and day alone.
+        "unit,fact,date,persons,value\nA,late,2021-03-01,1,\nA,late,2020-03-01,1,\n",
+        "unit,fact,date,persons,value\nA,late,2021-03-01,1,\nA,late,2O21-03-01,1,\n",
+        "unit,fact,date,persons,value\nA,late,2021-03-01,1,\nA,late,2021-03-D1,1,\n",
     ];
     for (i, text) in bad.iter().enumerate() {
         let facts = write(dir.path(), format!("bad{i}.csv"), text);
@@ -200,6 +204,7 @@ fn the_dense_lane_gives_up_on_what_the_general_reader_reports() {
         "\u{feff}unit,fact,date,persons,value\r\nA,late,2021-03-01,1,\r\n\r\nA,rate,2021-12-01,,85\r\n",
         "unit\tfact\tdate\tpersons\tvalue\nA\tlate\t2021-03-01\t2\t\nB\tlate\t2021/3/1\t1\t\n",
         "单位,事项,日期,人数,数值\nA,late,2021-03-01,1,\n,,,,\n",
+        "unit,fact,date,persons,value\nA,late,2021/03/01,1,\nB,late,2021/03/01,2,\nB,late,2021-03-01,1,\n",
     ];
     for (i, text) in good.iter().enumerate() {
         let facts = write(dir.path(), format!("good{i}.csv"), text);

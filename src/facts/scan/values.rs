@@ -9,66 +9,87 @@ use super::Bail;
 use crate::facts::validate::{parse_date, parse_number, Percents};
 use crate::ir::NumberKind;
 
-/// Days already read, by month and day, for the year last seen (a year of rows has 365).
+/// Dates already read, each with the ten bytes it was read from (`2021-03-04`), at a place
+/// found from the last digit or two of its month and of its day: a date seen before is two
+/// compares, not a reading of its digits (a year of rows has 365 dates, read millions of
+/// times). A text equal to one kept was read and checked when it was kept.
 pub(super) struct Dates {
-    year: i32,
-    days: [Option<NaiveDate>; 12 * 31],
+    seen: Vec<Seen>,
 }
+
+/// A date's first 8 bytes, its last 2, the date (`None`: a free place).
+type Seen = (u64, u16, Option<NaiveDate>);
+
+/// Two bits of a month's tens, four of its units, two of a day's tens, four of its units.
+const PLACES: usize = 1 << 12;
 
 impl Dates {
-    /// No day read yet.
+    /// No date read yet.
     pub(super) fn new() -> Dates {
         Dates {
-            year: 0,
-            days: [None; 12 * 31],
+            seen: vec![(0, 0, None); PLACES],
         }
-    }
-
-    /// The date `y-m-d`, `None` when there is no such day.
-    fn get(&mut self, y: i32, m: u32, d: u32) -> Option<NaiveDate> {
-        if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-            return None;
-        }
-        if y != self.year {
-            self.year = y;
-            self.days = [None; 12 * 31];
-        }
-        let slot = self.days.get_mut(((m - 1) * 31 + d - 1) as usize)?;
-        if slot.is_none() {
-            *slot = NaiveDate::from_ymd_opt(y, m, d);
-        }
-        *slot
     }
 }
 
-/// `2021-03-04` read at once; any other way of writing a date as the general reader reads it.
+/// Where a date of these bytes is kept.
+#[inline(always)]
+fn place(head: u64, tail: u16) -> usize {
+    let month = (head >> 40) & 0x0f03;
+    let day = u64::from(tail) & 0x0f03;
+    let month = (month & 3) << 4 | (month >> 8);
+    let day = (day & 3) << 4 | (day >> 8);
+    (month << 6 | day) as usize
+}
+
+/// `2021-03-04` read at once (from what was kept, when it was read before); any other way of
+/// writing a date as the general reader reads it.
 pub(super) fn read_date(text: &[u8], dates: &mut Dates) -> Option<NaiveDate> {
-    match text {
-        [a0, a1, a2, a3, a4, a5, a6, a7, b0, b1] => {
-            let w = u64::from_le_bytes([*a0, *a1, *a2, *a3, *a4, *a5, *a6, *a7]);
-            // Each digit's value in its byte (`0`..`9` and only they map to 0..9), checked 8
-            // bytes at once: adding 0x76 to a byte over 9 sets its high bit (a carry into the
-            // next byte comes only from a byte already over 9).
-            let x = w ^ 0x3030_3030_3030_3030;
-            const DIGITS: u64 = 0x00ff_ff00_ffff_ffff;
-            const HIGH: u64 = 0x8080_8080_8080_8080;
-            let dashes = w & !DIGITS == 0x2d00_002d_0000_0000;
-            let (d0, d1) = (b0 ^ b'0', b1 ^ b'0');
-            if dashes
-                && ((x.wrapping_add(0x7676_7676_7676_7676) | x) & HIGH & DIGITS) == 0
-                && d0 <= 9
-                && d1 <= 9
-            {
-                let byte = |i: u32| ((x >> (8 * i)) & 0xff) as u32;
-                let y = byte(0) * 1000 + byte(1) * 100 + byte(2) * 10 + byte(3);
-                let m = byte(5) * 10 + byte(6);
-                let d = u32::from(d0) * 10 + u32::from(d1);
-                return dates.get(i32::try_from(y).ok()?, m, d);
-            }
-            parse_date(std::str::from_utf8(text).ok()?)
+    let (Some(head), Some(tail), 10) =
+        (text.first_chunk::<8>(), text.last_chunk::<2>(), text.len())
+    else {
+        return parse_date(std::str::from_utf8(text).ok()?);
+    };
+    let (w, t) = (u64::from_le_bytes(*head), u16::from_le_bytes(*tail));
+    let at = place(w, t);
+    if let Some(&(kw, kt, Some(date))) = dates.seen.get(at) {
+        if kw == w && kt == t {
+            return Some(date);
         }
-        _ => parse_date(std::str::from_utf8(text).ok()?),
     }
+    let date = match read_ten(w, t) {
+        Some(date) => date?,
+        None => parse_date(std::str::from_utf8(text).ok()?)?,
+    };
+    if let Some(slot) = dates.seen.get_mut(at) {
+        *slot = (w, t, Some(date));
+    }
+    Some(date)
+}
+
+/// Ten bytes (the first 8, the last 2) of the form `yyyy-mm-dd` as a date (`Some(None)`: no
+/// such day); `None` when they are not of that form.
+fn read_ten(w: u64, tail: u16) -> Option<Option<NaiveDate>> {
+    // Each digit's value in its byte (`0`..`9` and only they map to 0..9), checked 8 bytes at
+    // once: adding 0x76 to a byte over 9 sets its high bit (a carry into the next byte comes
+    // only from a byte already over 9).
+    let x = w ^ 0x3030_3030_3030_3030;
+    const DIGITS: u64 = 0x00ff_ff00_ffff_ffff;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let dashes = w & !DIGITS == 0x2d00_002d_0000_0000;
+    let [b0, b1] = tail.to_le_bytes();
+    let (d0, d1) = (b0 ^ b'0', b1 ^ b'0');
+    if !(dashes && ((x.wrapping_add(0x7676_7676_7676_7676) | x) & HIGH & DIGITS) == 0)
+        || d0 > 9
+        || d1 > 9
+    {
+        return None;
+    }
+    let byte = |i: u32| ((x >> (8 * i)) & 0xff) as u32;
+    let y = byte(0) * 1000 + byte(1) * 100 + byte(2) * 10 + byte(3);
+    let m = byte(5) * 10 + byte(6);
+    let d = u32::from(d0) * 10 + u32::from(d1);
+    Some(NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d))
 }
 
 /// A plain non-negative decimal: digits, at most one point, at most 18 digits, read at once;
