@@ -429,20 +429,21 @@ impl State {
                 days,
                 once,
             } => {
-                let mut weight = if once.is_some() {
-                    Decimal::ONE
-                } else {
-                    row.count
+                // `None`: a weight of 1 so far (one occurrence, or `once per K`): 1 times x
+                // is x exactly, and most rows are one occurrence.
+                let mut weight = match once.is_some() || row.count == Decimal::ONE {
+                    true => None,
+                    false => Some(row.count),
                 };
                 for f in [persons, days].into_iter().flatten() {
-                    if let Some(Cell::Num(x)) = row.fields.get(*f).copied().flatten() {
-                        // Most rows are one occurrence: a weight of 1 times x is x, exactly.
-                        weight = match weight.scale() == 0 && weight.mantissa() == 1 {
-                            true => x,
-                            false => self.overflow.mul(weight, x),
-                        };
+                    if let Some(Some(Cell::Num(x))) = row.fields.get(*f) {
+                        weight = Some(match weight {
+                            None => *x,
+                            Some(w) => self.overflow.mul(w, *x),
+                        });
                     }
                 }
+                let weight = weight.unwrap_or(Decimal::ONE);
                 match once {
                     Some(k) => self.keep_max(n.keys, u, *slot, &key(k, row), weight),
                     None => {
