@@ -665,9 +665,7 @@ impl<'a> Cells<'a, '_> {
             return None;
         }
         let c = self.text.get(start..end)?;
-        // Printable ASCII at both ends: nothing to trim (the general reader trims Unicode spaces).
-        let plain = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
-        let c = if plain(c.as_bytes().first()) && plain(c.as_bytes().last()) {
+        let c = if nothing_to_trim(c.as_bytes()) {
             c
         } else {
             c.trim()
@@ -676,14 +674,20 @@ impl<'a> Cells<'a, '_> {
     }
 }
 
+/// Printable ASCII at both ends: nothing to trim (the general reader trims Unicode spaces).
+#[inline(always)]
+fn nothing_to_trim(cell: &[u8]) -> bool {
+    let plain = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
+    plain(cell.first()) && plain(cell.last())
+}
+
 /// A trimmed cell's bytes, of a column the file may not have: for a cell read as a number, a
 /// date or a name to look up, which need no text (taking a `str` checks that both its ends
 /// fall between characters).
 fn bytes<'a>(cells: &Cells<'a, '_>, at: Option<usize>) -> Option<&'a [u8]> {
     let &(start, end) = cells.bounds.get(at?)?;
     let b = cells.text.as_bytes().get(start..end)?;
-    let plain = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
-    match (b.is_empty(), plain(b.first()) && plain(b.last())) {
+    match (b.is_empty(), nothing_to_trim(b)) {
         (true, _) => None,
         (false, true) => Some(b),
         (false, false) => cells.get(at?).map(str::as_bytes),
