@@ -23,7 +23,7 @@ use values::{number, plain, read_date, whole, Dates};
 use super::read::{kind_of, looks_utf8, tab_separated, utf16_without_bom, Encoding, Format, SNIFF};
 use super::units::UnitIndex;
 use super::validate::{parse_bool, Percents};
-use crate::ir::{self, FieldKind, Shape};
+use crate::ir::{self, FieldKind, NumberKind, Shape};
 
 /// The fast lane cannot read this exactly: read the files the general way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,8 +209,36 @@ struct Columns {
     date: Option<usize>,
     count: Option<usize>,
     value: Option<usize>,
-    /// For each fact, the column of each declared field (`None`: no such column).
-    fields: Vec<Vec<Option<usize>>>,
+    /// For each fact, the column of each declared field and how it is read, in declaration
+    /// order (`None`: a declared field has no column, E-missing-column in the general reader).
+    fields: Vec<Option<Vec<(usize, Reading)>>>,
+}
+
+/// How a declared field is read from its cell, resolved once a file rather than matched
+/// from its declaration every row.
+#[derive(Debug, Clone, Copy)]
+enum Reading {
+    Persons,
+    Days,
+    Date,
+    Number(NumberKind),
+    /// A closed-set value: the field's place among its fact's fields (its set of names).
+    Set(usize),
+    /// A key or free text.
+    Text,
+}
+
+impl Reading {
+    fn of(kind: &FieldKind, place: usize) -> Reading {
+        match kind {
+            FieldKind::Persons => Reading::Persons,
+            FieldKind::Days => Reading::Days,
+            FieldKind::Date => Reading::Date,
+            FieldKind::Number(kind) => Reading::Number(*kind),
+            FieldKind::Set(_) => Reading::Set(place),
+            FieldKind::Key | FieldKind::Text => Reading::Text,
+        }
+    }
 }
 
 impl Columns {
@@ -234,7 +262,13 @@ impl Columns {
             .policy
             .facts
             .iter()
-            .map(|f| f.fields.iter().map(|x| find(&x.name)).collect())
+            .map(|f| {
+                f.fields
+                    .iter()
+                    .enumerate()
+                    .map(|(k, x)| Some((find(&x.name)?, Reading::of(&x.kind, k))))
+                    .collect()
+            })
             .collect();
         Ok(Columns {
             width: names.len(),
@@ -745,29 +779,23 @@ fn typed<'a>(
     };
     let fields = &mut out.fields;
     *fields = [None; MAX_FIELDS];
-    let columns = cols.fields.get(fact).ok_or(Bail)?;
-    for (k, ((f, col), slot)) in decl
-        .fields
-        .iter()
-        .zip(columns)
-        .zip(fields.iter_mut())
-        .enumerate()
-    {
-        // A declared field without its column is E-missing-column in the general reader.
-        let col = Some(col.ok_or(Bail)?);
+    // A declared field without its column is E-missing-column in the general reader.
+    let steps = cols.fields.get(fact).and_then(Option::as_ref).ok_or(Bail)?;
+    for (&(col, read), slot) in steps.iter().zip(fields.iter_mut()) {
+        let col = Some(col);
         // A number or a date is read from the cell's bytes, text is taken as text.
-        *slot = match &f.kind {
-            FieldKind::Persons => Some(Cell::Num(whole(bytes(cells, col).ok_or(Bail)?)?)),
-            FieldKind::Days => Some(Cell::Num(plain(bytes(cells, col).ok_or(Bail)?)?)),
-            FieldKind::Date => match bytes(cells, col) {
+        *slot = match read {
+            Reading::Persons => Some(Cell::Num(whole(bytes(cells, col).ok_or(Bail)?)?)),
+            Reading::Days => Some(Cell::Num(plain(bytes(cells, col).ok_or(Bail)?)?)),
+            Reading::Date => match bytes(cells, col) {
                 Some(t) => Some(Cell::Date(read_date(t, dates).ok_or(Bail)?)),
                 None => None,
             },
-            FieldKind::Number(kind) => match cell(cells, col) {
-                Some(t) => Some(Cell::Num(number(t, *kind, lanes.percents)?)),
+            Reading::Number(kind) => match cell(cells, col) {
+                Some(t) => Some(Cell::Num(number(t, kind, lanes.percents)?)),
                 None => None,
             },
-            FieldKind::Set(_) => {
+            Reading::Set(k) => {
                 let t = cell(cells, col).ok_or(Bail)?;
                 let set = lanes
                     .sets
@@ -777,7 +805,7 @@ fn typed<'a>(
                 let i = set.and_then(|s| s.find(t.as_bytes())).ok_or(Bail)?;
                 Some(Cell::Choice(u32::try_from(i).map_err(|_| Bail)?, t))
             }
-            FieldKind::Key | FieldKind::Text => cell(cells, col).map(Cell::Text),
+            Reading::Text => cell(cells, col).map(Cell::Text),
         };
     }
     out.unit = unit;
