@@ -321,6 +321,7 @@ impl State {
     /// the compiler readied what any of them might read (the count's and the value's parts,
     /// the date's month, each array's offset) before the loop, about 100 instructions a row
     /// whichever steps the row's fact has.
+    #[inline(always)]
     pub fn feed(&mut self, plan: &Plan, u: usize, row: &Typed) -> Result<(), Bail> {
         let Some(ops) = plan.ops.get(row.fact) else {
             return Err(Bail);
@@ -413,6 +414,7 @@ impl State {
         Ok(())
     }
 
+    #[inline(always)]
     fn act(
         &mut self,
         plan: &Plan,

@@ -455,6 +455,7 @@ impl Block {
     }
 
     /// Types one line into `out`; `false` for a line that holds no row.
+    #[inline(always)]
     fn row<'a>(
         &mut self,
         cells: Cells<'a, '_>,
@@ -492,6 +493,7 @@ impl Block {
 /// compares (a bit a byte for each), then one cell a bit. The count is returned rather than
 /// kept in a `Vec`: a length stored and read straight back stalls the load that reads it
 /// with the pointer.
+#[inline(always)]
 fn split(
     bytes: &[u8],
     start: usize,
