@@ -9,6 +9,7 @@
 //! general evaluator, which reads the files and says what there is to say. `tests/dense.rs`
 //! and the random policies hold the two to the same bytes of report.
 
+mod kept;
 mod num;
 mod plan;
 mod points;

@@ -408,7 +408,7 @@ impl UnitEnv<'_, '_> {
         }
     }
 
-    fn reported(&self, slots: &super::plan::FactSlots) -> super::state::Reported {
+    fn reported(&self, slots: &super::plan::FactSlots) -> super::kept::Reported {
         self.state.reported(self.plan, self.u, *slots)
     }
 

@@ -16,14 +16,16 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use wide::u8x16;
 
+mod columns;
 mod values;
 
+use columns::{Columns, Names, Reading};
 use values::{number, plain, read_date, whole, Dates};
 
 use super::read::{kind_of, looks_utf8, tab_separated, utf16_without_bom, Encoding, Format, SNIFF};
 use super::units::UnitIndex;
 use super::validate::{parse_bool, Percents};
-use crate::ir::{self, FieldKind, NumberKind, Shape};
+use crate::ir::{self, FieldKind, Shape};
 
 /// The fast lane cannot read this exactly: read the files the general way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,125 +161,6 @@ impl<'p> Lanes<'p> {
             units,
             needs_date: super::validate::dates_needed(policy),
             percents,
-        })
-    }
-}
-
-/// A few names (a policy's facts, a set's values), found among those of their length by
-/// their first 8 bytes, the whole name compared only past 8 bytes: comparing a name with
-/// each in turn took 58 instructions a lookup, one or two a row.
-struct Names<'p> {
-    names: Vec<&'p str>,
-    /// For each length up to [`LONG`] (the last: every longer one), the first 8 bytes and
-    /// position of each name of that length.
-    by_len: Vec<Vec<(u64, usize)>>,
-}
-
-/// Names this long or longer share the last list of [`Names::by_len`].
-const LONG: usize = 32;
-
-impl<'p> Names<'p> {
-    fn new(names: impl Iterator<Item = &'p str>) -> Names<'p> {
-        let names: Vec<&str> = names.collect();
-        let mut by_len = vec![Vec::new(); LONG + 1];
-        for (i, n) in names.iter().enumerate() {
-            if let Some(list) = by_len.get_mut(n.len().min(LONG)) {
-                list.push((super::units::prefix(n), i));
-            }
-        }
-        Names { names, by_len }
-    }
-
-    /// The position of `name` (the first, for a name given twice).
-    fn find(&self, name: &[u8]) -> Option<usize> {
-        let list = self.by_len.get(name.len().min(LONG))?;
-        let p = super::units::prefix_of(name);
-        let long = name.len() > 8;
-        list.iter()
-            .find(|(q, i)| {
-                *q == p && (!long || self.names.get(*i).map(|n| n.as_bytes()) == Some(name))
-            })
-            .map(|(_, i)| *i)
-    }
-}
-
-/// A file's columns, resolved from its header once.
-struct Columns {
-    width: usize,
-    unit: usize,
-    fact: usize,
-    date: Option<usize>,
-    count: Option<usize>,
-    value: Option<usize>,
-    /// For each fact, the column of each declared field and how it is read, in declaration
-    /// order (`None`: a declared field has no column, E-missing-column in the general reader).
-    fields: Vec<Option<Vec<(usize, Reading)>>>,
-}
-
-/// How a declared field is read from its cell, resolved once a file rather than matched
-/// from its declaration every row.
-#[derive(Debug, Clone, Copy)]
-enum Reading {
-    Persons,
-    Days,
-    Date,
-    Number(NumberKind),
-    /// A closed-set value: the field's place among its fact's fields (its set of names).
-    Set(usize),
-    /// A key or free text.
-    Text,
-}
-
-impl Reading {
-    fn of(kind: &FieldKind, place: usize) -> Reading {
-        match kind {
-            FieldKind::Persons => Reading::Persons,
-            FieldKind::Days => Reading::Days,
-            FieldKind::Date => Reading::Date,
-            FieldKind::Number(kind) => Reading::Number(*kind),
-            FieldKind::Set(_) => Reading::Set(place),
-            FieldKind::Key | FieldKind::Text => Reading::Text,
-        }
-    }
-}
-
-impl Columns {
-    /// The columns of a header line, or `Bail` when the general reader would refuse it.
-    fn of(header: &str, delimiter: u8, lanes: &Lanes) -> Result<Columns, Bail> {
-        let names: Vec<&str> = header
-            .split(char::from(delimiter))
-            .map(|c| super::canonical_column(c.trim().trim_start_matches('\u{feff}')))
-            .collect();
-        let find = |name: &str| names.iter().position(|n| *n == name);
-        // A column twice (or without a name) is E062 in the general reader.
-        for (i, n) in names.iter().enumerate() {
-            if names.iter().take(i).any(|m| m == n) {
-                return Err(Bail);
-            }
-        }
-        let (Some(unit), Some(fact)) = (find("unit"), find("fact")) else {
-            return Err(Bail);
-        };
-        let fields = lanes
-            .policy
-            .facts
-            .iter()
-            .map(|f| {
-                f.fields
-                    .iter()
-                    .enumerate()
-                    .map(|(k, x)| Some((find(&x.name)?, Reading::of(&x.kind, k))))
-                    .collect()
-            })
-            .collect();
-        Ok(Columns {
-            width: names.len(),
-            unit,
-            fact,
-            date: find("date"),
-            count: find("count"),
-            value: find("value"),
-            fields,
         })
     }
 }
