@@ -46,10 +46,7 @@ fn place(head: u64, tail: u16) -> usize {
 /// writing a date as the general reader reads it. Inline: a date seen before is most rows'.
 #[inline(always)]
 pub(super) fn read_date(text: &[u8], dates: &mut Dates) -> Option<NaiveDate> {
-    if let (Some(head), Some(tail), 10) =
-        (text.first_chunk::<8>(), text.last_chunk::<2>(), text.len())
-    {
-        let (w, t) = (u64::from_le_bytes(*head), u16::from_le_bytes(*tail));
+    if let Some((w, t)) = ten(text) {
         if let Some(&(kw, kt, Some(date))) = dates.seen.get(place(w, t)) {
             if kw == w && kt == t {
                 return Some(date);
@@ -62,12 +59,9 @@ pub(super) fn read_date(text: &[u8], dates: &mut Dates) -> Option<NaiveDate> {
 /// [`read_date`] of a date not seen before, kept when it is ten bytes.
 #[inline(never)]
 fn read_new(text: &[u8], dates: &mut Dates) -> Option<NaiveDate> {
-    let (Some(head), Some(tail), 10) =
-        (text.first_chunk::<8>(), text.last_chunk::<2>(), text.len())
-    else {
+    let Some((w, t)) = ten(text) else {
         return parse_date(std::str::from_utf8(text).ok()?);
     };
-    let (w, t) = (u64::from_le_bytes(*head), u16::from_le_bytes(*tail));
     let date = match read_ten(w, t) {
         Some(date) => date?,
         None => parse_date(std::str::from_utf8(text).ok()?)?,
@@ -76,6 +70,17 @@ fn read_new(text: &[u8], dates: &mut Dates) -> Option<NaiveDate> {
         *slot = (w, t, Some(date));
     }
     Some(date)
+}
+
+/// A text of ten bytes as its first 8 and its last 2, the key a date is kept under.
+#[inline(always)]
+fn ten(text: &[u8]) -> Option<(u64, u16)> {
+    match (text.first_chunk::<8>(), text.last_chunk::<2>(), text.len()) {
+        (Some(head), Some(tail), 10) => {
+            Some((u64::from_le_bytes(*head), u16::from_le_bytes(*tail)))
+        }
+        _ => None,
+    }
 }
 
 /// Ten bytes (the first 8, the last 2) of the form `yyyy-mm-dd` as a date (`Some(None)`: no
